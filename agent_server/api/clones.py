@@ -1,0 +1,131 @@
+"""`/v1/voice/clones`: upload a reference clip, watch it go pending → ready | failed."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from agent_server.api.common import ctx_of, page_params, principal
+from agent_server.errors import BadRequest, InvalidAudio, NotFound, PayloadTooLarge, UnsupportedMediaType
+from agent_server.ids import new_id
+from voices.audio_io import AudioDecodeError, AudioTooLongError, decode
+
+KIND = "voice"
+
+
+def ref_blob(voice_id: str) -> str:
+    return f"ref/{voice_id}"
+
+
+def profile_blob(voice_id: str) -> str:
+    return f"profile/{voice_id}"
+
+
+async def _read_limited(request: Request, limit: int) -> None:
+    """Read the body into memory, refusing as soon as it passes the limit, so a 2 GB
+    upload costs us 25 MB at most. Starlette's form parser then reads the cached body."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The upload is larger than {limit // (1024 * 1024)} MB.")
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            raise PayloadTooLarge(f"The upload is larger than {limit // (1024 * 1024)} MB.")
+    request._body = bytes(buf)
+
+
+async def create_clone(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "voice:clone")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise UnsupportedMediaType("Upload the clip as multipart/form-data with fields 'name' and 'file'.")
+    limit = ctx.settings.limits.max_upload_bytes
+    await _read_limited(request, limit)
+    try:
+        form = await request.form(max_files=2, max_fields=10, max_part_size=limit)
+    except Exception as exc:  # malformed multipart of any kind is the client's problem
+        raise BadRequest(f"The multipart body could not be parsed: {exc}", code="invalid_multipart") from exc
+    async with form:
+        name = form.get("name")
+        upload = form.get("file")
+        if not isinstance(name, str) or not name.strip():
+            raise BadRequest("The 'name' field is required.", param="name", code="missing_name")
+        name = name.strip()
+        if len(name) > 100:
+            raise BadRequest("'name' must be 1 to 100 characters.", param="name", code="invalid_name")
+        if not isinstance(upload, UploadFile):
+            raise BadRequest("The 'file' field (the audio clip) is required.", param="file", code="missing_file")
+        data = await upload.read()
+    if not data:
+        raise InvalidAudio("The uploaded file is empty.")
+    try:
+        await ctx.run_cpu(decode, data, ctx.settings.limits.max_audio_s)
+    except AudioTooLongError as exc:
+        raise InvalidAudio(str(exc), code="audio_too_long") from exc
+    except AudioDecodeError as exc:
+        raise InvalidAudio(
+            f"Unreadable audio: {exc}. Upload WAV, FLAC, OGG/Opus, MP3, M4A/AAC or WebM."
+        ) from exc
+    voice_id = new_id("voice")
+    doc = {
+        "id": voice_id, "object": "voice", "name": name, "status": "pending",
+        "created_at": int(time.time()), "language": "en", "failure": None, "quality": None,
+    }
+    await ctx.store.put_blob(ref_blob(voice_id), data)
+    await ctx.store.insert(KIND, who.tenant, voice_id, doc)
+    await ctx.store.enqueue_job(voice_id)
+    worker = ctx.extras.get("worker")
+    if worker is not None:
+        worker.wake()
+    return JSONResponse(doc, status_code=201)
+
+
+async def get_clone(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "voice:read")
+    doc = await ctx.store.get(KIND, who.tenant, request.path_params["voice_id"])
+    if doc is None:
+        raise NotFound("No such voice.", code="voice_not_found")
+    return JSONResponse(doc)
+
+
+async def list_clones(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "voice:read")
+    limit, after = page_params(request, ctx.settings.limits.max_list_limit)
+    page = await ctx.store.list(KIND, who.tenant, limit, after)
+    return JSONResponse({"object": "list", "data": page.data, "has_more": page.has_more})
+
+
+async def delete_clone(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "voice:clone")
+    voice_id = request.path_params["voice_id"]
+    if not await ctx.store.delete(KIND, who.tenant, voice_id):
+        raise NotFound("No such voice.", code="voice_not_found")
+    await ctx.store.complete_job(voice_id)
+    await ctx.store.delete_blob(ref_blob(voice_id))
+    await ctx.store.delete_blob(profile_blob(voice_id))
+    cache = ctx.extras.get("profiles")
+    if cache is not None:
+        cache.invalidate(voice_id)
+    return JSONResponse({"id": voice_id, "object": "voice", "deleted": True})
+
+
+async def clones(request: Request) -> JSONResponse:
+    return await (create_clone if request.method == "POST" else list_clones)(request)
+
+
+async def clone(request: Request) -> JSONResponse:
+    return await (delete_clone if request.method == "DELETE" else get_clone)(request)
+
+
+routes = [
+    Route("/v1/voice/clones", clones, methods=["GET", "POST"]),
+    Route("/v1/voice/clones/{voice_id}", clone, methods=["GET", "DELETE"]),
+]

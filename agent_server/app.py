@@ -1,0 +1,106 @@
+"""The application factory: wires settings, store, models and routes into one ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from agent_server import errors
+from agent_server.api import clones, health, openapi
+from agent_server.bootstrap import ensure_bootstrap_key
+from agent_server.config import Settings, load_settings
+from agent_server.context import ServerContext
+from agent_server.enrollment.worker import EnrollmentWorker
+from agent_server.metrics import Metrics
+from agent_server.middleware import MetricsMiddleware
+from agent_server.stores import Store, open_store
+
+log = logging.getLogger("agent_server")
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def _preload(settings: Settings) -> None:
+    """Load every model once, before traffic, so the first request isn't the slow one."""
+    from voices import models
+
+    models.speaker_encoder()
+    models.silero_vad()
+    models.whisper(settings.models.asr_model or None, settings.models.asr_compute_type)
+    models.piper(settings.models.tts_model or None)
+
+
+def _optional_routes() -> list[BaseRoute]:
+    """Feature modules register here; each exposes a module-level `routes` list."""
+    found: list[BaseRoute] = []
+    for name in ("agent_server.api.speech", "agent_server.api.voices_list",
+                 "agent_server.api.agents", "agent_server.realtime.routes"):
+        try:
+            module = __import__(name, fromlist=["routes"])
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        found.extend(module.routes)
+    return found
+
+
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, *, run_worker: bool = True
+) -> Starlette:
+    settings = settings or load_settings()
+    store = store or open_store(settings)
+    ctx = ServerContext(
+        settings=settings, store=store, metrics=Metrics(),
+        cpu=ThreadPoolExecutor(settings.models.cpu_pool_size, thread_name_prefix="cpu"),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        secret = await ensure_bootstrap_key(store, settings)
+        if secret:
+            print(f"Bootstrap API key for tenant 'default' (shown once, also in "
+                  f"{settings.data_dir}/bootstrap-key.txt):\n{secret}", flush=True)
+        loader: asyncio.Future[None] | None = None
+        if settings.models.preload:
+            loader = asyncio.get_running_loop().run_in_executor(ctx.cpu, _preload, settings)
+            loader.add_done_callback(lambda f: setattr(ctx, "models_ready", f.exception() is None))
+        else:
+            ctx.models_ready = True
+        worker = EnrollmentWorker(ctx)
+        ctx.extras["worker"] = worker
+        if run_worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            await worker.stop()
+            for hook in ctx.extras.get("on_shutdown", []):
+                await hook()
+            ctx.cpu.shutdown(wait=False, cancel_futures=True)
+            await store.close()
+
+    routes: list[BaseRoute] = [*health.routes, *openapi.routes, *clones.routes, *_optional_routes()]
+    if STATIC_DIR.is_dir():
+        routes.append(Mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static"))
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(MetricsMiddleware)],
+        exception_handlers={
+            errors.ApiError: errors.api_error_handler,
+            HTTPException: errors.http_exception_handler,
+            Exception: errors.unhandled_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    return app

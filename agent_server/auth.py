@@ -1,0 +1,97 @@
+"""API keys, tenants and scopes.
+
+Keys are random 192-bit secrets, so a plain SHA-256 is a sound at-rest hash (no
+dictionary to attack) and lets a lookup go straight to the record. The clear key is
+shown once, at creation, and never stored or logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from agent_server.errors import Forbidden, Unauthorized
+from agent_server.ids import new_id
+from agent_server.stores.base import ApiKey, Store
+
+SCOPES = ("voice:clone", "voice:read", "audio:speech", "agents:read", "agents:write", "realtime", "*")
+# A scope grants itself and what it implies (API.md).
+IMPLIES = {"voice:clone": {"voice:read"}, "agents:write": {"agents:read"}}
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def validate_scopes(scopes: list[str]) -> list[str]:
+    bad = [s for s in scopes if s not in SCOPES]
+    if bad:
+        raise ValueError(f"unknown scope(s) {', '.join(bad)}; known: {', '.join(SCOPES)}")
+    return scopes
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant: str
+    scopes: frozenset[str]
+    key_id: str
+    agent: str | None = None  # set for ephemeral client secrets
+
+    def has(self, scope: str) -> bool:
+        if "*" in self.scopes or scope in self.scopes:
+            return True
+        return any(scope in IMPLIES.get(s, ()) for s in self.scopes)
+
+    def require(self, scope: str) -> None:
+        if not self.has(scope):
+            raise Forbidden(
+                f"This key lacks the '{scope}' scope. Create a key with it "
+                f"(agent-server keys create --tenant {self.tenant} --scopes {scope})."
+            )
+
+
+async def create_key(
+    store: Store, tenant: str, scopes: list[str], name: str = "",
+    *, ttl_s: int | None = None, agent: str | None = None,
+) -> tuple[str, ApiKey]:
+    validate_scopes(scopes)
+    prefix = "ek" if ttl_s else "sk"
+    secret = f"{prefix}-" + secrets.token_urlsafe(24)
+    now = int(time.time())
+    key = ApiKey(
+        id=new_id("key", 16), tenant=tenant, hash=hash_key(secret), scopes=scopes, name=name,
+        created_at=now, expires_at=now + ttl_s if ttl_s else None, agent=agent,
+    )
+    await store.put_key(key)
+    return secret, key
+
+
+def bearer(conn: HTTPConnection) -> str | None:
+    header = conn.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    # Browsers can't set headers on a WebSocket: the subprotocol carries the secret,
+    # the way OpenAI's realtime clients do it.
+    for proto in conn.headers.get("sec-websocket-protocol", "").split(","):
+        proto = proto.strip()
+        if proto.startswith("openai-insecure-api-key."):
+            return proto.split(".", 1)[1]
+    return None
+
+
+async def authenticate(conn: HTTPConnection, store: Store, secret: str | None = None) -> Principal:
+    secret = secret or bearer(conn)
+    if not secret:
+        raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
+    if not (secret.startswith(("sk-", "ek-")) and 20 <= len(secret) <= 200):
+        raise Unauthorized("Malformed API key.")
+    key = await store.key_by_hash(hash_key(secret))
+    if key is None or key.revoked:
+        raise Unauthorized("Invalid or revoked API key.")
+    if key.expires_at is not None and key.expires_at < time.time():
+        raise Unauthorized("This client secret has expired; request a new one.", code="expired_secret")
+    return Principal(key.tenant, frozenset(key.scopes), key.id, key.agent)

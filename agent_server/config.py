@@ -1,0 +1,137 @@
+"""All configuration in one typed place.
+
+Precedence (lowest first): dataclass defaults, `configs/default.toml`, a `--config` file,
+then the environment: `AGENT_SERVER_<KEY>` for top-level keys,
+`AGENT_SERVER_<SECTION>__<KEY>` for a section's keys, and `REDIS_URL`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voices.gate.thresholds import GateThresholds
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.toml"
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_upload_bytes: int = 25 * 1024 * 1024
+    max_audio_s: float = 60.0
+    max_speech_chars: int = 4096
+    max_list_limit: int = 100
+    max_realtime_sessions: int = 32
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    # Enrollment jobs run in a bounded pool so a burst of uploads can't starve the loop.
+    enroll_concurrency: int = 1
+    job_lease_s: float = 120.0
+    poll_interval_s: float = 1.0
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    asr_model: str = ""  # empty: the bundled tiny.en
+    asr_compute_type: str = "int8"
+    tts_model: str = ""  # empty: the bundled en_US-joe-medium
+    profile_cache_size: int = 64
+    cpu_pool_size: int = 2
+    preload: bool = True
+
+
+@dataclass(frozen=True)
+class RealtimeSettings:
+    client_secret_ttl_s: int = 600
+    vad_threshold: float = 0.5
+    silence_duration_ms: int = 500
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: str = "./data"
+    redis_url: str = ""
+    log_level: str = "info"
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
+    realtime: RealtimeSettings = field(default_factory=RealtimeSettings)
+    gate: GateThresholds = field(default_factory=GateThresholds)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+
+def _coerce(value: Any, typ: Any) -> Any:
+    if typ in (float, "float"):
+        return float(value)
+    if typ in (int, "int"):
+        return int(value)
+    if typ in (bool, "bool"):
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    return str(value) if typ in (str, "str") else value
+
+
+def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(type(obj))
+    changes: dict[str, Any] = {}
+    names = {f.name for f in dataclasses.fields(obj)}
+    for key, value in data.items():
+        if key not in names:
+            raise ValueError(f"unknown configuration key {where}{key}")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ValueError(f"configuration key {where}{key} must be a table")
+            changes[key] = _merge(current, value, f"{where}{key}.")
+        else:
+            changes[key] = _coerce(value, hints[key])
+    return dataclasses.replace(obj, **changes)
+
+
+def _env_overrides(env: typing.Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    sections = {f.name for f in dataclasses.fields(Settings) if f.name not in ("host", "port")}
+    for name, value in env.items():
+        if not name.startswith("AGENT_SERVER_"):
+            continue
+        key = name[len("AGENT_SERVER_") :].lower()
+        if "__" in key:
+            section, sub = key.split("__", 1)
+            if section in sections:
+                out.setdefault(section, {})[sub] = value
+        elif key in {f.name for f in dataclasses.fields(Settings)}:
+            out[key] = value
+    if env.get("REDIS_URL"):
+        out["redis_url"] = env["REDIS_URL"]
+    return out
+
+
+def load_settings(
+    path: str | Path | None = None,
+    env: typing.Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    env = os.environ if env is None else env
+    settings = Settings()
+    if DEFAULT_CONFIG.exists():
+        settings = _merge(settings, tomllib.loads(DEFAULT_CONFIG.read_text()), "")
+    if path:
+        settings = _merge(settings, tomllib.loads(Path(path).read_text()), "")
+    settings = _merge(settings, _env_overrides(env), "")
+    if overrides:
+        settings = _merge(settings, overrides, "")
+    return settings

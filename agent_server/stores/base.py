@@ -1,0 +1,90 @@
+"""The storage interface every backend implements, and the records that cross it.
+
+Objects (voices, agents) are JSON documents owned by a tenant; reads take the tenant so
+another tenant's id looks exactly like a missing one. Jobs are a visibility-timeout
+queue: a claimed job reappears after its lease unless completed, so a crashed or
+restarted worker never leaves a voice stuck in `pending`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass
+class ApiKey:
+    id: str
+    tenant: str
+    hash: str
+    scopes: list[str]
+    name: str = ""
+    created_at: int = 0
+    revoked: bool = False
+    # Ephemeral client secrets (`ek_...`): bound to one agent, expire.
+    expires_at: int | None = None
+    agent: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ApiKey:
+        return cls(**d)
+
+    def public(self) -> dict[str, Any]:
+        d = self.to_dict()
+        d.pop("hash")
+        return d
+
+
+@dataclass
+class Page:
+    data: list[dict[str, Any]] = field(default_factory=list)
+    has_more: bool = False
+
+
+@dataclass
+class ClaimedJob:
+    voice_id: str
+    attempts: int
+
+
+class Store(Protocol):
+    """Backends: :class:`~agent_server.stores.sqlite.SQLiteStore` (embedded default)
+    and :class:`~agent_server.stores.redis.RedisStore` (shared by many processes)."""
+
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+
+    # Tenants
+    async def ensure_tenant(self, tenant: str) -> None: ...
+    async def list_tenants(self) -> list[str]: ...
+
+    # Keys
+    async def put_key(self, key: ApiKey) -> None: ...
+    async def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+    async def list_keys(self, tenant: str | None = None) -> list[ApiKey]: ...
+    async def revoke_key(self, key_id: str) -> bool: ...
+    async def count_keys(self) -> int: ...
+
+    # Tenant-owned objects, kind in {"voice", "agent"}
+    async def insert(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> None: ...
+    async def replace(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> bool:
+        """Overwrite only if the object still exists (a deleted voice stays deleted)."""
+        ...
+    async def get(self, kind: str, tenant: str, obj_id: str) -> dict[str, Any] | None: ...
+    async def get_any(self, kind: str, obj_id: str) -> tuple[str, dict[str, Any]] | None: ...
+    async def list(self, kind: str, tenant: str, limit: int, after: str | None) -> Page: ...
+    async def delete(self, kind: str, tenant: str, obj_id: str) -> bool: ...
+
+    # Blobs (reference clips, voice profiles)
+    async def put_blob(self, key: str, data: bytes) -> None: ...
+    async def get_blob(self, key: str) -> bytes | None: ...
+    async def delete_blob(self, key: str) -> None: ...
+
+    # Enrollment jobs
+    async def enqueue_job(self, voice_id: str) -> None: ...
+    async def claim_job(self, lease_s: float) -> ClaimedJob | None: ...
+    async def complete_job(self, voice_id: str) -> None: ...
+    async def pending_jobs(self) -> int: ...

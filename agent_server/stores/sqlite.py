@@ -1,0 +1,174 @@
+"""Embedded store: one SQLite file (WAL) plus blob files, under the data dir.
+
+Calls are short and local, so they run inline; WAL lets the CLI (`keys create`) write
+while a server is reading.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from agent_server.stores.base import ApiKey, ClaimedJob, Page
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, id TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS objects_by_tenant ON objects (kind, tenant, seq);
+CREATE TABLE IF NOT EXISTS jobs (
+    voice_id TEXT PRIMARY KEY, visible_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
+"""
+
+
+class SQLiteStore:
+    def __init__(self, data_dir: str | Path) -> None:
+        self.root = Path(data_dir)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.blob_dir = self.root / "blobs"
+        self.blob_dir.mkdir(exist_ok=True)
+        self.db = sqlite3.connect(
+            self.root / "agent_server.db", check_same_thread=False, isolation_level=None,
+            timeout=10.0,
+        )
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    async def ping(self) -> bool:
+        self.db.execute("SELECT 1").fetchone()
+        return True
+
+    async def close(self) -> None:
+        self.db.close()
+
+    async def ensure_tenant(self, tenant: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)", (tenant, int(time.time()))
+        )
+
+    async def list_tenants(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM tenants ORDER BY name")]
+
+    async def put_key(self, key: ApiKey) -> None:
+        await self.ensure_tenant(key.tenant)
+        self.db.execute(
+            "INSERT OR REPLACE INTO api_keys (id, hash, tenant, doc) VALUES (?, ?, ?, ?)",
+            (key.id, key.hash, key.tenant, json.dumps(key.to_dict())),
+        )
+
+    async def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = self.db.execute("SELECT doc FROM api_keys WHERE hash = ?", (key_hash,)).fetchone()
+        return ApiKey.from_dict(json.loads(row[0])) if row else None
+
+    async def list_keys(self, tenant: str | None = None) -> list[ApiKey]:
+        if tenant:
+            rows = self.db.execute("SELECT doc FROM api_keys WHERE tenant = ? ORDER BY id", (tenant,))
+        else:
+            rows = self.db.execute("SELECT doc FROM api_keys ORDER BY id")
+        return [ApiKey.from_dict(json.loads(r[0])) for r in rows]
+
+    async def revoke_key(self, key_id: str) -> bool:
+        row = self.db.execute("SELECT doc FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        if not row:
+            return False
+        key = ApiKey.from_dict(json.loads(row[0]))
+        key.revoked = True
+        self.db.execute("UPDATE api_keys SET doc = ? WHERE id = ?", (json.dumps(key.to_dict()), key_id))
+        return True
+
+    async def count_keys(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
+
+    async def insert(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT INTO objects (kind, id, tenant, doc) VALUES (?, ?, ?, ?)",
+            (kind, obj_id, tenant, json.dumps(doc)),
+        )
+
+    async def replace(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> bool:
+        cur = self.db.execute(
+            "UPDATE objects SET doc = ? WHERE kind = ? AND tenant = ? AND id = ?",
+            (json.dumps(doc), kind, tenant, obj_id),
+        )
+        return cur.rowcount > 0
+
+    async def get(self, kind: str, tenant: str, obj_id: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT doc FROM objects WHERE kind = ? AND tenant = ? AND id = ?", (kind, tenant, obj_id)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    async def get_any(self, kind: str, obj_id: str) -> tuple[str, dict[str, Any]] | None:
+        row = self.db.execute(
+            "SELECT tenant, doc FROM objects WHERE kind = ? AND id = ?", (kind, obj_id)
+        ).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    async def list(self, kind: str, tenant: str, limit: int, after: str | None) -> Page:
+        args: list[Any] = [kind, tenant]
+        where = "kind = ? AND tenant = ?"
+        if after:
+            row = self.db.execute(
+                "SELECT seq FROM objects WHERE kind = ? AND tenant = ? AND id = ?", (kind, tenant, after)
+            ).fetchone()
+            if row is None:
+                return Page([], False)
+            where += " AND seq < ?"
+            args.append(row[0])
+        rows = self.db.execute(
+            f"SELECT doc FROM objects WHERE {where} ORDER BY seq DESC LIMIT ?", (*args, limit + 1)
+        ).fetchall()
+        docs = [json.loads(r[0]) for r in rows]
+        return Page(docs[:limit], len(docs) > limit)
+
+    async def delete(self, kind: str, tenant: str, obj_id: str) -> bool:
+        cur = self.db.execute(
+            "DELETE FROM objects WHERE kind = ? AND tenant = ? AND id = ?", (kind, tenant, obj_id)
+        )
+        return cur.rowcount > 0
+
+    def _blob_path(self, key: str) -> Path:
+        safe = key.replace("/", "_")
+        return self.blob_dir / safe
+
+    async def put_blob(self, key: str, data: bytes) -> None:
+        path = self._blob_path(key)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    async def get_blob(self, key: str) -> bytes | None:
+        path = self._blob_path(key)
+        return path.read_bytes() if path.exists() else None
+
+    async def delete_blob(self, key: str) -> None:
+        self._blob_path(key).unlink(missing_ok=True)
+
+    async def enqueue_job(self, voice_id: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO jobs (voice_id, visible_at, attempts) VALUES (?, 0, 0)", (voice_id,)
+        )
+
+    async def claim_job(self, lease_s: float) -> ClaimedJob | None:
+        now = time.time()
+        row = self.db.execute(
+            "UPDATE jobs SET visible_at = ?, attempts = attempts + 1 WHERE voice_id = ("
+            " SELECT voice_id FROM jobs WHERE visible_at <= ? ORDER BY visible_at LIMIT 1)"
+            " RETURNING voice_id, attempts",
+            (now + lease_s, now),
+        ).fetchone()
+        return ClaimedJob(row[0], int(row[1])) if row else None
+
+    async def complete_job(self, voice_id: str) -> None:
+        self.db.execute("DELETE FROM jobs WHERE voice_id = ?", (voice_id,))
+
+    async def pending_jobs(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])

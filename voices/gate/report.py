@@ -1,0 +1,28 @@
+"""What the gate hands back: every measurement, and the first hard failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+
+
+@dataclass
+class GateReport:
+    # Serialised as the Voice's `quality` object (API.md field names).
+    quality: dict[str, Any] = field(default_factory=dict)
+    failure: Failure | None = None
+    # Useful downstream (profile building): ASR transcript of the clip, and the speech
+    # span in seconds after trimming.
+    transcript: str = ""
+    speech_start_s: float = 0.0
+    speech_end_s: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
