@@ -23,6 +23,7 @@ from agent_server.context import ServerContext
 from agent_server.enrollment.worker import EnrollmentWorker
 from agent_server.metrics import Metrics
 from agent_server.middleware import MetricsMiddleware
+from agent_server.profiles import ProfileCache
 from agent_server.stores import Store, open_store
 
 log = logging.getLogger("agent_server")
@@ -62,6 +63,7 @@ def create_app(
     ctx = ServerContext(
         settings=settings, store=store, metrics=Metrics(),
         cpu=ThreadPoolExecutor(settings.models.cpu_pool_size, thread_name_prefix="cpu"),
+        profiles=ProfileCache(store, settings.models.profile_cache_size),
     )
 
     @contextlib.asynccontextmanager

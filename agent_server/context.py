@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from agent_server.config import Settings
 from agent_server.metrics import Metrics
+from agent_server.profiles import ProfileCache
 from agent_server.stores.base import Store
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ class ServerContext:
     metrics: Metrics
     # Blocking model and DSP work; bounded so the event loop only moves bytes.
     cpu: ThreadPoolExecutor
+    profiles: ProfileCache
     extras: dict[str, Any] = field(default_factory=dict)
     models_ready: bool = False
 

@@ -111,9 +111,7 @@ async def delete_clone(request: Request) -> JSONResponse:
     await ctx.store.complete_job(voice_id)
     await ctx.store.delete_blob(ref_blob(voice_id))
     await ctx.store.delete_blob(profile_blob(voice_id))
-    cache = ctx.extras.get("profiles")
-    if cache is not None:
-        cache.invalidate(voice_id)
+    ctx.profiles.invalidate(voice_id)
     return JSONResponse({"id": voice_id, "object": "voice", "deleted": True})
 
 

@@ -1,0 +1,82 @@
+"""Resolving a voice id to something synthesis can speak with, with an LRU of profiles.
+
+The voice record is read from the store on every resolve (one cheap lookup), so a voice
+deleted by any process stops working at once everywhere; only the decoded profile, which
+never changes for a given id, is cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from agent_server.errors import Conflict, NotFound
+from agent_server.stores.base import Store
+
+if TYPE_CHECKING:
+    from voices.profile import VoiceProfile
+
+STOCK_VOICES = {"joe": "Joe (US English, Piper en_US-joe-medium)"}
+
+
+@dataclass(frozen=True)
+class ResolvedVoice:
+    id: str
+    profile: VoiceProfile | None  # None: the stock base voice
+
+
+class ProfileCache:
+    def __init__(self, store: Store, size: int = 64) -> None:
+        self.store = store
+        self.size = size
+        self._items: OrderedDict[str, VoiceProfile] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def invalidate(self, voice_id: str) -> None:
+        with self._lock:
+            self._items.pop(voice_id, None)
+
+    def _get(self, voice_id: str) -> VoiceProfile | None:
+        with self._lock:
+            prof = self._items.get(voice_id)
+            if prof is not None:
+                self._items.move_to_end(voice_id)
+            return prof
+
+    def _put(self, voice_id: str, prof: VoiceProfile) -> None:
+        with self._lock:
+            self._items[voice_id] = prof
+            self._items.move_to_end(voice_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    async def resolve(self, tenant: str, voice: str) -> ResolvedVoice:
+        """Raises NotFound (unknown, deleted, other tenant) or Conflict (not ready)."""
+        if voice in STOCK_VOICES:
+            return ResolvedVoice(voice, None)
+        doc = await self.store.get("voice", tenant, voice)
+        if doc is None:
+            self.invalidate(voice)
+            raise NotFound(f"No voice '{voice}'. Use a stock voice ({', '.join(STOCK_VOICES)}) "
+                           "or a ready clone id of your tenant.", code="voice_not_found")
+        if doc["status"] != "ready":
+            raise Conflict(f"Voice {voice} is {doc['status']}, not ready: wait until enrollment "
+                           "finishes, or enroll a new clip if it failed.", code="voice_not_ready")
+        prof = self._get(voice)
+        if prof is None:
+            self.misses += 1
+            from voices.profile import VoiceProfile
+
+            raw = await self.store.get_blob(f"profile/{voice}")
+            if raw is None:
+                raise NotFound(f"Voice {voice} has no profile; it may have just been deleted.",
+                               code="voice_not_found")
+            prof = VoiceProfile.from_bytes(raw)
+            self._put(voice, prof)
+        else:
+            self.hits += 1
+        return ResolvedVoice(voice, prof)
