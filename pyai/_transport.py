@@ -168,9 +168,10 @@ def _connection_error(exc: httpx.TransportError) -> APIConnectionError:
         request: httpx.Request | None = exc.request
     except RuntimeError:  # httpx raises when the error was not tied to a request
         request = None
+    where = f" ({request.method} {request.url})" if request is not None else ""
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"Request timed out: {exc}", request=request)
-    return APIConnectionError(f"Connection error: {exc}", request=request)
+        return APITimeoutError(f"Request timed out{where}: {exc or type(exc).__name__}", request=request)
+    return APIConnectionError(f"Connection error{where}: {exc or type(exc).__name__}", request=request)
 
 
 def _build(client: httpx.Client | httpx.AsyncClient, opts: RequestOptions) -> httpx.Request:

@@ -80,6 +80,7 @@ class APIStatusError(PyAIError):
         self.body = body
         self.code = code
         self.type = type
+        self.param: str | None = None  # the offending request field, when the server names one
         self.request_id = response.headers.get("x-request-id")
 
     def __str__(self) -> str:
@@ -147,19 +148,23 @@ def error_for_response(response: httpx.Response) -> APIStatusError:
         message = str(err.get("message") or response.reason_phrase or "error")
         code = err.get("code")
         err_type = err.get("type")
+        param = err.get("param")
     else:
         text = body if isinstance(body, str) else ""
         message = text.strip()[:500] or response.reason_phrase or f"HTTP {response.status_code}"
         code = None
         err_type = None
+        param = None
     status = response.status_code
     cls = _BY_STATUS.get(status)
     if cls is None:
         cls = InternalServerError if status >= 500 else APIStatusError
-    return cls(
+    exc = cls(
         message,
         response=response,
         body=body,
         code=str(code) if code is not None else None,
         type=str(err_type) if err_type is not None else None,
     )
+    exc.param = str(param) if param is not None else None
+    return exc
