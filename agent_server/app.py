@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from agent_server import errors
-from agent_server.api import clones, health, openapi
+from agent_server.api import catalog, clones, health, openapi, speech
 from agent_server.bootstrap import ensure_bootstrap_key
 from agent_server.config import Settings, load_settings
 from agent_server.context import ServerContext
@@ -43,8 +43,8 @@ def _preload(settings: Settings) -> None:
 def _optional_routes() -> list[BaseRoute]:
     """Feature modules register here; each exposes a module-level `routes` list."""
     found: list[BaseRoute] = []
-    for name in ("agent_server.api.speech", "agent_server.api.voices_list",
-                 "agent_server.api.agents", "agent_server.realtime.routes"):
+    for name in ("agent_server.api.agents",
+                 "agent_server.realtime.routes"):
         try:
             module = __import__(name, fromlist=["routes"])
         except ModuleNotFoundError as exc:
@@ -91,7 +91,8 @@ def create_app(
             ctx.cpu.shutdown(wait=False, cancel_futures=True)
             await store.close()
 
-    routes: list[BaseRoute] = [*health.routes, *openapi.routes, *clones.routes, *_optional_routes()]
+    routes: list[BaseRoute] = [*health.routes, *openapi.routes, *clones.routes, *speech.routes,
+                              *catalog.routes, *_optional_routes()]
     if STATIC_DIR.is_dir():
         routes.append(Mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static"))
     app = Starlette(

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from agent_server.app import create_app
+from agent_server.api.openapi import PATHS
+from agent_server.config import load_settings
+
+
+def test_env_and_file_override_defaults(tmp_path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('port = 9001\n[gate]\nmin_bandwidth_hz = 9000\n')
+    s = load_settings(cfg, env={"AGENT_SERVER_DATA_DIR": "/srv/x", "AGENT_SERVER_LIMITS__MAX_AUDIO_S": "30",
+                                "REDIS_URL": "redis://h:1/2"})
+    assert (s.port, s.data_dir, s.redis_url) == (9001, "/srv/x", "redis://h:1/2")
+    assert s.gate.min_bandwidth_hz == 9000.0 and s.limits.max_audio_s == 30.0
+    assert load_settings(env={}).gate.min_bandwidth_hz == 10000.0
+
+
+def test_unknown_keys_are_rejected(tmp_path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[gate]\nmin_bandwith_hz = 1\n")
+    with pytest.raises(ValueError, match="min_bandwith_hz"):
+        load_settings(cfg, env={})
+
+
+def test_openapi_documents_every_mounted_route(tmp_path) -> None:
+    app = create_app(load_settings(env={}, data_dir=str(tmp_path)), run_worker=False)
+    mounted = {r.path for r in app.routes if getattr(r, "path", "")}
+    assert mounted - set(PATHS) == set(), "routes missing from openapi.json"

@@ -1,0 +1,104 @@
+"""One behavioural suite, run against both real backends (SQLite file, Redis server)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from agent_server.auth import create_key, hash_key
+from agent_server.stores.base import Store
+from agent_server.stores.redis import RedisStore
+from agent_server.stores.sqlite import SQLiteStore
+from tests.conftest import REDIS_TEST_URL, flush_redis, require_redis
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def store(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Store]:
+    if request.param == "sqlite":
+        s: Store = SQLiteStore(tmp_path)
+    else:
+        require_redis()
+        flush_redis()
+        s = RedisStore(REDIS_TEST_URL, prefix="test:")
+    yield s
+    await s.close()
+    if request.param == "redis":
+        flush_redis()
+
+
+async def test_keys_are_hashed_and_revocable(store: Store) -> None:
+    secret, key = await create_key(store, "acme", ["voice:read"], name="ci")
+    assert secret not in key.hash and key.hash == hash_key(secret)
+    found = await store.key_by_hash(hash_key(secret))
+    assert found is not None and found.tenant == "acme" and found.scopes == ["voice:read"]
+    assert await store.count_keys() == 1
+    assert [k.id for k in await store.list_keys("acme")] == [key.id]
+    assert await store.list_keys("other") == []
+    assert await store.revoke_key(key.id)
+    assert (await store.key_by_hash(hash_key(secret))).revoked
+    assert not await store.revoke_key("key_nope")
+    assert "acme" in await store.list_tenants()
+
+
+async def test_objects_are_tenant_scoped(store: Store) -> None:
+    await store.insert("voice", "a", "voice_1", {"id": "voice_1", "status": "pending"})
+    assert await store.get("voice", "a", "voice_1") == {"id": "voice_1", "status": "pending"}
+    assert await store.get("voice", "b", "voice_1") is None
+    assert await store.get_any("voice", "voice_1") == ("a", {"id": "voice_1", "status": "pending"})
+    assert not await store.replace("voice", "b", "voice_1", {"id": "voice_1", "status": "ready"})
+    assert not await store.delete("voice", "b", "voice_1")
+    assert await store.replace("voice", "a", "voice_1", {"id": "voice_1", "status": "ready"})
+    assert (await store.get("voice", "a", "voice_1"))["status"] == "ready"
+    assert await store.delete("voice", "a", "voice_1")
+    assert await store.get("voice", "a", "voice_1") is None
+    # A deleted object is never resurrected by a late writer.
+    assert not await store.replace("voice", "a", "voice_1", {"id": "voice_1", "status": "ready"})
+
+
+async def test_cursor_pagination_newest_first(store: Store) -> None:
+    for i in range(7):
+        await store.insert("voice", "t", f"v{i}", {"id": f"v{i}"})
+    await store.insert("voice", "other", "x", {"id": "x"})
+    await store.insert("agent", "t", "a1", {"id": "a1"})
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await store.list("voice", "t", 3, after)
+        seen += [d["id"] for d in page.data]
+        if not page.has_more:
+            break
+        after = page.data[-1]["id"]
+    assert seen == [f"v{i}" for i in reversed(range(7))]
+    assert (await store.list("voice", "t", 3, "unknown")).data == []
+
+
+async def test_blobs(store: Store) -> None:
+    await store.put_blob("ref/v1", b"\x00\x01" * 1000)
+    assert await store.get_blob("ref/v1") == b"\x00\x01" * 1000
+    await store.delete_blob("ref/v1")
+    assert await store.get_blob("ref/v1") is None
+
+
+async def test_jobs_lease_and_reappear(store: Store) -> None:
+    await store.enqueue_job("v1")
+    await store.enqueue_job("v2")
+    first = await store.claim_job(lease_s=0.3)
+    second = await store.claim_job(lease_s=0.3)
+    assert {first.voice_id, second.voice_id} == {"v1", "v2"}
+    assert await store.claim_job(lease_s=0.3) is None
+    await store.complete_job(first.voice_id)
+    await asyncio.sleep(0.4)
+    again = await store.claim_job(lease_s=10)
+    assert again.voice_id == second.voice_id and again.attempts == 2
+    await store.complete_job(again.voice_id)
+    assert await store.pending_jobs() == 0
+
+
+async def test_concurrent_claims_never_double_book(store: Store) -> None:
+    for i in range(10):
+        await store.enqueue_job(f"v{i}")
+    claims = await asyncio.gather(*(store.claim_job(30) for _ in range(20)))
+    got = [c.voice_id for c in claims if c]
+    assert sorted(got) == sorted(f"v{i}" for i in range(10))
