@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from voices.audio_io import AudioDecodeError, AudioTooLongError, decode
-from voices.gate import GateThresholds, evaluate
+from voices import gate
+from voices.gate import GateThresholds
 
 
 @dataclass
@@ -21,7 +22,7 @@ def enroll(data: bytes, thresholds: GateThresholds, max_audio_s: float) -> Enrol
         clip = decode(data, max_duration_s=max_audio_s)
     except (AudioDecodeError, AudioTooLongError) as exc:
         return EnrollmentResult({}, {"code": "invalid_audio", "message": str(exc)}, None)
-    report = evaluate(clip.samples, clip.sample_rate, thresholds)
+    report = gate.evaluate(clip.samples, clip.sample_rate, thresholds)
     if report.failure is not None:
         failure = {"code": report.failure.code, "message": report.failure.message}
         return EnrollmentResult(report.quality, failure, None)
