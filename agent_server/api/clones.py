@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -42,7 +43,9 @@ async def _read_limited(request: Request, limit: int) -> None:
 async def create_clone(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "voice:clone")
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    if not request.headers.get("content-type", "").startswith(
+        ("multipart/form-data", "application/x-www-form-urlencoded")
+    ):
         raise UnsupportedMediaType("Upload the clip as multipart/form-data with fields 'name' and 'file'.")
     limit = ctx.settings.limits.max_upload_bytes
     await _read_limited(request, limit)
@@ -50,7 +53,7 @@ async def create_clone(request: Request) -> JSONResponse:
         form = await request.form(max_files=2, max_fields=10, max_part_size=limit)
     except Exception as exc:  # malformed multipart of any kind is the client's problem
         raise BadRequest(f"The multipart body could not be parsed: {exc}", code="invalid_multipart") from exc
-    async with form:
+    try:
         name = form.get("name")
         upload = form.get("file")
         if not isinstance(name, str) or not name.strip():
@@ -61,10 +64,12 @@ async def create_clone(request: Request) -> JSONResponse:
         if not isinstance(upload, UploadFile):
             raise BadRequest("The 'file' field (the audio clip) is required.", param="file", code="missing_file")
         data = await upload.read()
+    finally:
+        await form.close()
     if not data:
         raise InvalidAudio("The uploaded file is empty.")
     try:
-        await ctx.run_cpu(decode, data, ctx.settings.limits.max_audio_s)
+        await ctx.run_cpu(partial(decode, data, max_duration_s=ctx.settings.limits.max_audio_s))
     except AudioTooLongError as exc:
         raise InvalidAudio(str(exc), code="audio_too_long") from exc
     except AudioDecodeError as exc:

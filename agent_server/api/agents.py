@@ -1,0 +1,174 @@
+"""`/v1/agents`: the Agent Builder — a voice, a greeting, instructions, a responder and
+turn detection, stored per tenant and read fresh at the start of every live session."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from agent_server.api.common import ctx_of, json_body, page_params, principal
+from agent_server.context import ServerContext
+from agent_server.errors import BadRequest, NotFound
+from agent_server.ids import new_id
+from agent_server.responders import validate_responder_config
+
+KIND = "agent"
+_MAX_TEXT = 4096
+_MAX_INSTRUCTIONS = 32768
+
+
+def default_turn_detection(ctx: ServerContext) -> dict[str, Any]:
+    rt = ctx.settings.realtime
+    return {"type": "server_vad", "threshold": rt.vad_threshold,
+            "silence_duration_ms": rt.silence_duration_ms, "prefix_padding_ms": 300}
+
+
+def validate_turn_detection(value: Any, base: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """`null` means push-to-talk (the client commits turns); otherwise server VAD with
+    bounds wide enough for any sane deployment and narrow enough that a typo can't make
+    a session that never ends a turn."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadRequest("'turn_detection' must be an object or null.", param="turn_detection")
+    out = dict(base or {"type": "server_vad", "threshold": 0.5, "silence_duration_ms": 500,
+                        "prefix_padding_ms": 300})
+    kind = value.get("type", "server_vad")
+    if kind != "server_vad":
+        raise BadRequest("'turn_detection.type' must be 'server_vad' (or send null for push-to-talk).",
+                         param="turn_detection.type")
+    out["type"] = kind
+    for key, lo, hi in (("threshold", 0.05, 0.95), ("silence_duration_ms", 100, 5000),
+                        ("prefix_padding_ms", 0, 2000)):
+        if key in value and value[key] is not None:
+            v = value[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
+                raise BadRequest(f"'turn_detection.{key}' must be a number between {lo} and {hi}.",
+                                 param=f"turn_detection.{key}")
+            out[key] = float(v) if key == "threshold" else int(v)
+    return out
+
+
+def _text(body: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str | None:
+    if key not in body or body[key] is None:
+        if required:
+            raise BadRequest(f"'{key}' is required.", param=key)
+        return None
+    v = body[key]
+    if not isinstance(v, str) or len(v) > limit or (required and not v.strip()):
+        raise BadRequest(f"'{key}' must be a string of at most {limit} characters"
+                         + (" and not empty." if required else "."), param=key)
+    return v.strip() if key == "name" else v
+
+
+async def _check_voice(ctx: ServerContext, tenant: str, voice: Any) -> str:
+    """The voice must speak today: stock, or a ready clone of this tenant. A missing one
+    is the caller's mistake in the body (400), a pending one is a conflict (409)."""
+    if not isinstance(voice, str) or not voice:
+        raise BadRequest("'voice' must be a stock voice id (e.g. 'joe') or a ready clone id.", param="voice")
+    try:
+        await ctx.profiles.resolve(tenant, voice)
+    except NotFound as exc:
+        raise BadRequest(exc.message, code="voice_not_found", param="voice") from exc
+    return voice
+
+
+async def create_agent(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "agents:write")
+    body = await json_body(request)
+    name = _text(body, "name", 100, required=True)
+    voice = await _check_voice(ctx, who.tenant, body.get("voice", "joe"))
+    turn = (validate_turn_detection(body["turn_detection"], default_turn_detection(ctx))
+            if "turn_detection" in body else default_turn_detection(ctx))
+    doc = {
+        "id": new_id("agent"), "object": "agent", "name": name, "voice": voice,
+        "greeting": _text(body, "greeting", _MAX_TEXT) or "",
+        "instructions": _text(body, "instructions", _MAX_INSTRUCTIONS) or "",
+        "responder": _responder(body.get("responder")),
+        "turn_detection": turn,
+        "created_at": int(time.time()),
+    }
+    await ctx.store.insert(KIND, who.tenant, doc["id"], doc)
+    return JSONResponse(doc, status_code=201)
+
+
+def _responder(value: Any) -> dict[str, Any]:
+    try:
+        return validate_responder_config(value)
+    except ValueError as exc:
+        raise BadRequest(f"Invalid 'responder': {exc}", param="responder", code="invalid_responder") from exc
+
+
+async def get_agent(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "agents:read")
+    return JSONResponse(await load_agent(ctx, who.tenant, request.path_params["agent_id"]))
+
+
+async def load_agent(ctx: ServerContext, tenant: str, agent_id: str) -> dict[str, Any]:
+    doc = await ctx.store.get(KIND, tenant, agent_id)
+    if doc is None:
+        raise NotFound(f"No agent '{agent_id}'.", code="agent_not_found")
+    return doc
+
+
+async def list_agents(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "agents:read")
+    limit, after = page_params(request, ctx.settings.limits.max_list_limit)
+    page = await ctx.store.list(KIND, who.tenant, limit, after)
+    return JSONResponse({"object": "list", "data": page.data, "has_more": page.has_more})
+
+
+async def update_agent(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "agents:write")
+    doc = await load_agent(ctx, who.tenant, request.path_params["agent_id"])
+    body = await json_body(request)
+    unknown = set(body) - {"name", "voice", "greeting", "instructions", "responder", "turn_detection"}
+    if unknown:
+        raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.", param=sorted(unknown)[0])
+    if "name" in body:
+        doc["name"] = _text(body, "name", 100, required=True)
+    if "voice" in body:
+        doc["voice"] = await _check_voice(ctx, who.tenant, body["voice"])
+    for key, limit in (("greeting", _MAX_TEXT), ("instructions", _MAX_INSTRUCTIONS)):
+        if key in body:
+            doc[key] = _text(body, key, limit) or ""
+    if "responder" in body:
+        doc["responder"] = _responder(body["responder"])
+    if "turn_detection" in body:
+        doc["turn_detection"] = validate_turn_detection(
+            body["turn_detection"], doc.get("turn_detection") or default_turn_detection(ctx))
+    if not await ctx.store.replace(KIND, who.tenant, doc["id"], doc):
+        raise NotFound(f"No agent '{doc['id']}'.", code="agent_not_found")
+    return JSONResponse(doc)
+
+
+async def delete_agent(request: Request) -> JSONResponse:
+    ctx = ctx_of(request)
+    who = await principal(request, "agents:write")
+    agent_id = request.path_params["agent_id"]
+    if not await ctx.store.delete(KIND, who.tenant, agent_id):
+        raise NotFound(f"No agent '{agent_id}'.", code="agent_not_found")
+    return JSONResponse({"id": agent_id, "object": "agent", "deleted": True})
+
+
+async def agents(request: Request) -> JSONResponse:
+    return await (create_agent if request.method == "POST" else list_agents)(request)
+
+
+async def agent(request: Request) -> JSONResponse:
+    handler = {"DELETE": delete_agent, "PATCH": update_agent, "POST": update_agent}.get(request.method, get_agent)
+    return await handler(request)
+
+
+routes = [
+    Route("/v1/agents", agents, methods=["GET", "POST"]),
+    Route("/v1/agents/{agent_id}", agent, methods=["GET", "PATCH", "POST", "DELETE"]),
+]
