@@ -1,0 +1,91 @@
+"""Voice profiles: built from a reference clip, stored as bytes, loaded back safely."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+import numpy as np
+import pytest
+import pyworld as pw
+
+from voices import conversion
+from voices.profile import FORMAT_VERSION, VoiceProfile, build_profile
+from voices.synthesis import OUTPUT_RATE, piper_audio
+
+TRANSCRIPT = (
+    "Please call Stella and ask her to bring these things with her from the store: "
+    "six spoons of fresh snow peas and five thick slabs of blue cheese."
+)
+
+
+@cache
+def reference() -> np.ndarray:
+    """A speaker that is not the base voice: Piper raised 40% in pitch, formants up 10%."""
+    x = piper_audio(TRANSCRIPT).astype(np.float64)
+    f0, t = pw.dio(x, OUTPUT_RATE)
+    f0 = pw.stonemask(x, f0, t, OUTPUT_RATE)
+    sp = pw.cheaptrick(x, f0, t, OUTPUT_RATE)
+    ap = pw.d4c(x, f0, t, OUTPUT_RATE)
+    bins = np.arange(sp.shape[1])
+    warped = np.stack([np.interp(bins / 1.1, bins, frame) for frame in sp])
+    y = pw.synthesize(f0 * 1.4, warped, ap, OUTPUT_RATE)
+    return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
+
+
+@cache
+def profile() -> VoiceProfile:
+    return build_profile(reference(), OUTPUT_RATE, transcript=TRANSCRIPT)
+
+
+def test_profile_has_embedding_and_learns_pitch() -> None:
+    p = profile()
+    assert p.embedding.shape == (256,)
+    assert p.embedding.dtype == np.float32
+    assert np.linalg.norm(p.embedding) == pytest.approx(1.0, abs=1e-3)
+    # The reference is the base voice 40% higher: the learned level says so.
+    assert np.exp(p.target.lf0_mean - p.source.lf0_mean) == pytest.approx(1.4, rel=0.1)
+
+
+def test_profile_round_trips_through_bytes() -> None:
+    p = profile()
+    data = p.to_bytes()
+    assert len(data) < 200_000
+    q = VoiceProfile.from_bytes(data)
+    assert q.version == FORMAT_VERSION
+    assert np.allclose(q.embedding, p.embedding)
+    assert q.target.lf0_mean == pytest.approx(p.target.lf0_mean, rel=1e-5)
+    assert np.allclose(q.source.mcep_mean_v, p.source.mcep_mean_v, atol=1e-4)
+    assert set(q.extras) == set(p.extras)
+
+
+def test_profile_from_other_bytes_is_refused() -> None:
+    with pytest.raises(ValueError):
+        VoiceProfile.from_bytes(b"not a profile")
+    buf = io.BytesIO()
+    np.savez(buf, version=np.array([FORMAT_VERSION + 1], np.int32))
+    with pytest.raises(ValueError, match="re-enroll"):
+        VoiceProfile.from_bytes(buf.getvalue())
+
+
+def test_profile_without_transcript_uses_generic_base_statistics() -> None:
+    p = build_profile(reference(), OUTPUT_RATE)
+    assert np.exp(p.target.lf0_mean - p.source.lf0_mean) == pytest.approx(1.4, rel=0.2)
+
+
+def test_profile_at_another_rate() -> None:
+    from voices.audio_io import resample
+
+    x = resample(reference(), OUTPUT_RATE, 44100)
+    p = build_profile(x, 44100)
+    assert p.target.lf0_mean == pytest.approx(profile().target.lf0_mean, abs=0.05)
+
+
+def test_silence_is_refused() -> None:
+    with pytest.raises(ValueError):
+        build_profile(np.zeros(OUTPUT_RATE * 3, np.float32), OUTPUT_RATE)
+
+
+def test_conversion_stats_need_voiced_speech() -> None:
+    with pytest.raises(ValueError):
+        conversion.Stats.of(conversion.analyze(np.zeros(OUTPUT_RATE, np.float32)))

@@ -1,0 +1,57 @@
+"""Text normalisation: what the speech endpoint must read naturally, and what it refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from voices.text_normalize import MAX_CHARS, NothingToSpeakError, normalize, split_sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Your appointment is at 2 PM.", "Your appointment is at two P M."),
+        ("Meet me at 10:30 a.m. on Monday.", "Meet me at ten thirty A M on Monday."),
+        ("Dr. Smith is here.", "Doctor Smith is here."),
+        ("It costs $3.50 today.", "It costs three dollars and fifty cents today."),
+        ("It costs $1.01.", "It costs one dollar and one cent."),
+        ("We grew 45% in 2024, again.", "We grew forty five percent in twenty twenty four, again."),
+        ("The 21st guest.", "The twenty first guest."),
+        ("Pi is 3.14.", "Pi is three point one four."),
+        ("We have 1,234 users.", "We have one thousand two hundred and thirty four users."),
+        ("Great job 👍!", "Great job!"),
+        ("Call 555-1234 now.", "Call five five five, one two three four now."),
+        ("Pages 10-20.", "Pages ten to twenty."),
+    ],
+)
+def test_reads_naturally(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "...!?", "👍👍🎉", "—", "* * *"])
+def test_nothing_to_speak_raises_clear_error(text: str) -> None:
+    with pytest.raises(NothingToSpeakError, match="nothing to speak"):
+        normalize(text)
+
+
+def test_over_limit_raises() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        normalize("a" * (MAX_CHARS + 1))
+
+
+def test_split_keeps_every_word_and_starts_short() -> None:
+    text = normalize(
+        "Hello there, my friend, I hope you are well and that the weather is kind to you "
+        "today. How are you? Fine!"
+    )
+    pieces = split_sentences(text)
+    assert len(pieces) >= 3
+    assert len(pieces[0]) <= 80
+    assert " ".join(pieces).split() == text.split()
+
+
+def test_split_bounds_long_sentences() -> None:
+    text = normalize(" ".join(["word"] * 400) + ".")
+    pieces = split_sentences(text)
+    assert all(len(p) <= 300 for p in pieces)
+    assert sum(len(p.split()) for p in pieces) == 400

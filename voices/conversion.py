@@ -1,0 +1,204 @@
+"""Voice conversion of the Piper base voice toward an enrolled speaker, with WORLD.
+
+WORLD (Morise et al., 2016; ``pyworld``) splits speech into F0, a smooth spectral
+envelope and band aperiodicity, each of which can be changed on its own and put back
+together. The envelope is handled as WORLD's coded (mel-cepstral) envelope, where a
+speaker's timbre shows as the mean and spread of each coefficient.
+
+What is applied, all learned once at enrollment (see :mod:`voices.profile`):
+
+- F0: log-Gaussian mapping (level and range), the standard in VC baselines.
+- Envelope: per-coefficient mean/variance mapping of the mel-cepstrum, separately for
+  voiced and unvoiced frames (vowels and fricatives move differently between speakers).
+- Aperiodicity: the band aperiodicity's voiced-frame mean is shifted to the target's
+  (breathiness).
+- Level: every sentence is brought to the same speech RMS, peak limited.
+
+Everything here is numpy/pyworld on float64 arrays at :data:`RATE`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyworld as pw
+
+RATE = 24000
+FRAME_MS = 5.0
+MCEP_DIM = 40
+# Speech RMS every output sentence is normalised to (-20 dBFS), under a peak cap.
+TARGET_RMS = 0.1
+PEAK = 0.97
+F0_FLOOR = 60.0
+F0_CEIL = 500.0
+
+
+@dataclass
+class Features:
+    """WORLD parameters of one signal, frame-synchronous (``FRAME_MS``)."""
+
+    f0: np.ndarray  # (T,) Hz, 0 where unvoiced
+    mcep: np.ndarray  # (T, MCEP_DIM) coded spectral envelope
+    cap: np.ndarray  # (T, bands) coded aperiodicity (dB)
+    fft_size: int
+
+    @property
+    def voiced(self) -> np.ndarray:
+        return self.f0 > 0
+
+
+def analyze(x: np.ndarray, *, accurate_f0: bool = False) -> Features:
+    """WORLD analysis at :data:`RATE`.
+
+    ``accurate_f0`` uses Harvest (slow, robust on real recordings: enrollment) instead
+    of DIO + StoneMask (fast, fine on clean synthetic speech: per-request).
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if accurate_f0:
+        f0, t = pw.harvest(x, RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
+    else:
+        f0, t = pw.dio(x, RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
+        f0 = pw.stonemask(x, f0, t, RATE)
+    sp = pw.cheaptrick(x, f0, t, RATE)
+    ap = pw.d4c(x, f0, t, RATE)
+    fft_size = (sp.shape[1] - 1) * 2
+    return Features(
+        f0=f0,
+        mcep=pw.code_spectral_envelope(sp, RATE, MCEP_DIM),
+        cap=pw.code_aperiodicity(ap, RATE),
+        fft_size=fft_size,
+    )
+
+
+def speech_frames(feats: Features, floor_db: float = 35.0) -> np.ndarray:
+    """Frames within ``floor_db`` of the loud end of the clip (not silence)."""
+    energy = feats.mcep[:, 0]
+    top = np.percentile(energy, 95) if len(energy) else 0.0
+    # c0 of WORLD's coded envelope is a natural-log-ish level; 35 dB ~ 8 nepers.
+    return energy > top - floor_db / 8.686 * 2
+
+
+@dataclass
+class Stats:
+    """Statistics of one voice that the Gaussian mappings need."""
+
+    lf0_mean: float
+    lf0_std: float
+    mcep_mean_v: np.ndarray
+    mcep_std_v: np.ndarray
+    mcep_mean_u: np.ndarray
+    mcep_std_u: np.ndarray
+    cap_mean_v: np.ndarray
+
+    @classmethod
+    def of(cls, feats: Features) -> Stats:
+        speech = speech_frames(feats)
+        v = feats.voiced & speech
+        u = ~feats.voiced & speech
+        if v.sum() < 20:
+            raise ValueError("too little voiced speech to learn a voice from")
+        if u.sum() < 10:
+            u = speech
+        lf0 = np.log(feats.f0[v])
+        return cls(
+            lf0_mean=float(lf0.mean()),
+            lf0_std=float(max(lf0.std(), 1e-3)),
+            mcep_mean_v=feats.mcep[v].mean(0),
+            mcep_std_v=np.maximum(feats.mcep[v].std(0), 1e-4),
+            mcep_mean_u=feats.mcep[u].mean(0),
+            mcep_std_u=np.maximum(feats.mcep[u].std(0), 1e-4),
+            cap_mean_v=feats.cap[v].mean(0),
+        )
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {
+            f"{prefix}lf0": np.array([self.lf0_mean, self.lf0_std], np.float32),
+            f"{prefix}mcep_v": np.stack([self.mcep_mean_v, self.mcep_std_v]).astype(np.float32),
+            f"{prefix}mcep_u": np.stack([self.mcep_mean_u, self.mcep_std_u]).astype(np.float32),
+            f"{prefix}cap_v": np.asarray(self.cap_mean_v, np.float32),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> Stats:
+        lf0 = arrays[f"{prefix}lf0"].astype(np.float64)
+        mv = arrays[f"{prefix}mcep_v"].astype(np.float64)
+        mu = arrays[f"{prefix}mcep_u"].astype(np.float64)
+        return cls(
+            lf0_mean=float(lf0[0]),
+            lf0_std=float(lf0[1]),
+            mcep_mean_v=mv[0],
+            mcep_std_v=mv[1],
+            mcep_mean_u=mu[0],
+            mcep_std_u=mu[1],
+            cap_mean_v=arrays[f"{prefix}cap_v"].astype(np.float64),
+        )
+
+
+def map_f0(f0: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
+    out = np.zeros_like(f0)
+    v = f0 > 0
+    lf0 = (np.log(f0[v]) - src.lf0_mean) / src.lf0_std * tgt.lf0_std + tgt.lf0_mean
+    out[v] = np.exp(lf0)
+    return out
+
+
+def map_mcep(mcep: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
+    """Mean/variance mapping of coefficients 1.. (c0, the frame level, is kept)."""
+    out = mcep.copy()
+    for mask, (ms, ss, mt, st) in (
+        (voiced, (src.mcep_mean_v, src.mcep_std_v, tgt.mcep_mean_v, tgt.mcep_std_v)),
+        (~voiced, (src.mcep_mean_u, src.mcep_std_u, tgt.mcep_mean_u, tgt.mcep_std_u)),
+    ):
+        if mask.any():
+            out[mask, 1:] = (mcep[mask, 1:] - ms[1:]) / ss[1:] * st[1:] + mt[1:]
+    return out
+
+
+def map_cap(cap: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
+    out = cap.copy()
+    out[voiced] = np.minimum(cap[voiced] + (tgt.cap_mean_v - src.cap_mean_v), 0.0)
+    return out
+
+
+def synthesize(f0: np.ndarray, mcep: np.ndarray, cap: np.ndarray, fft_size: int) -> np.ndarray:
+    sp = pw.decode_spectral_envelope(np.ascontiguousarray(mcep), RATE, fft_size)
+    ap = pw.decode_aperiodicity(np.ascontiguousarray(cap), RATE, fft_size)
+    return pw.synthesize(np.ascontiguousarray(f0), sp, ap, RATE, FRAME_MS)
+
+
+def convert(x: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
+    """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``."""
+    feats = analyze(x)
+    v = feats.voiced
+    y = synthesize(
+        map_f0(feats.f0, src, tgt),
+        map_mcep(feats.mcep, v, src, tgt),
+        map_cap(feats.cap, v, src, tgt),
+        feats.fft_size,
+    )
+    return y.astype(np.float32)
+
+
+def normalize_level(x: np.ndarray) -> np.ndarray:
+    """Bring the speech part of ``x`` to :data:`TARGET_RMS`, peaks below :data:`PEAK`.
+
+    The RMS is taken over 20 ms blocks louder than -40 dB re the loudest, so pauses do
+    not pull short and long sentences to different levels.
+    """
+    x = np.asarray(x, np.float32)
+    if not x.size or not np.any(x):
+        return x
+    block = RATE // 50
+    n = len(x) // block
+    if n >= 1:
+        e = np.mean(x[: n * block].reshape(n, block) ** 2, axis=1)
+        active = e[e > e.max() * 1e-4]
+        rms = float(np.sqrt(active.mean()))
+    else:
+        rms = float(np.sqrt(np.mean(x**2)))
+    gain = TARGET_RMS / max(rms, 1e-6)
+    peak = float(np.max(np.abs(x))) * gain
+    if peak > PEAK:
+        gain *= PEAK / peak
+    return (x * gain).astype(np.float32)

@@ -1,0 +1,131 @@
+"""What enrollment learns from a reference clip: the voice profile.
+
+Built once per voice (:func:`build_profile`), stored as bytes, loaded per request. It
+holds the resemblyzer speaker embedding (for the API and agents, never used by the
+conversion) and the acoustic statistics the conversion maps between: those of the
+enrolled speaker, measured on the clip, and those of the Piper base voice, measured on
+Piper speaking the clip's own transcript when there is one (same words, so the two
+sets of statistics differ by voice, not by phonetic content) or a fixed text otherwise.
+
+Serialisation is ``np.savez`` of plain arrays (``allow_pickle=False`` on load) with a
+format version, so a stored profile can never execute code and old ones are detected.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voices import conversion, models
+from voices.audio_io import resample
+
+FORMAT_VERSION = 1
+
+# Base-voice statistics when there is no transcript: a phonetically varied paragraph
+# (Harvard sentences, lists 1-2), long enough (~20 s) for stable means.
+_GENERIC_TEXT = (
+    "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
+    "It's easy to tell the depth of a well. These days a chicken leg is a rare dish. "
+    "Rice is often served in round bowls. The juice of lemons makes fine punch. "
+    "The box was thrown beside the parked truck. The hogs were fed chopped corn and garbage. "
+    "Four hours of steady work faced us. A large size in stockings is hard to sell."
+)
+
+
+@dataclass
+class VoiceProfile:
+    """A cloned voice: speaker embedding plus the conversion's learned statistics."""
+
+    embedding: np.ndarray  # (256,) float32, resemblyzer, L2-normalised
+    target: conversion.Stats
+    source: conversion.Stats
+    version: int = FORMAT_VERSION
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        arrays: dict[str, np.ndarray] = {
+            "version": np.array([self.version], np.int32),
+            "embedding": np.asarray(self.embedding, np.float32),
+            **self.target.to_arrays("tgt_"),
+            **self.source.to_arrays("src_"),
+            **{f"x_{k}": v for k, v in self.extras.items()},
+        }
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> VoiceProfile:
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (ValueError, OSError, EOFError) as exc:
+            raise ValueError("not a voice profile") from exc
+        if "version" not in arrays:
+            raise ValueError("not a voice profile")
+        version = int(arrays["version"][0])
+        if version != FORMAT_VERSION:
+            raise ValueError(
+                f"voice profile format {version} is not supported (expected {FORMAT_VERSION}); "
+                "re-enroll the voice"
+            )
+        return cls(
+            embedding=arrays["embedding"].astype(np.float32),
+            target=conversion.Stats.from_arrays(arrays, "tgt_"),
+            source=conversion.Stats.from_arrays(arrays, "src_"),
+            version=version,
+            extras={k[2:]: v for k, v in arrays.items() if k.startswith("x_")},
+        )
+
+
+def speaker_embedding(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    from resemblyzer import preprocess_wav
+
+    wav = preprocess_wav(resample(samples, sample_rate, 16000), source_sr=16000)
+    if len(wav) < 1600:
+        wav = resample(samples, sample_rate, 16000)
+    return models.speaker_encoder().embed_utterance(wav).astype(np.float32)
+
+
+def base_voice_features(text: str) -> conversion.Features:
+    """WORLD features of the Piper base voice reading ``text`` (at the conversion rate)."""
+    from voices.synthesis import piper_audio
+
+    audio = piper_audio(text)
+    return conversion.analyze(audio)
+
+
+def build_profile(
+    samples: np.ndarray, sample_rate: int, *, transcript: str = ""
+) -> VoiceProfile:
+    """Learn a voice from a reference clip that already passed the quality gate."""
+    x = np.asarray(samples, np.float32).reshape(-1)
+    if x.size < sample_rate:
+        raise ValueError("the reference clip is shorter than one second")
+    ref = resample(x, sample_rate, conversion.RATE)
+    target_feats = conversion.analyze(ref, accurate_f0=True)
+    target = conversion.Stats.of(target_feats)
+    text = transcript.strip()
+    source_feats = None
+    if len(text) >= 20:
+        try:
+            source_feats = base_voice_features(text)
+            source = conversion.Stats.of(source_feats)
+        except ValueError:
+            source_feats = None
+    if source_feats is None:
+        source = _generic_source_stats()
+    return VoiceProfile(
+        embedding=speaker_embedding(x, sample_rate), target=target, source=source
+    )
+
+
+_generic_cache: list[conversion.Stats] = []
+
+
+def _generic_source_stats() -> conversion.Stats:
+    if not _generic_cache:
+        _generic_cache.append(conversion.Stats.of(base_voice_features(_GENERIC_TEXT)))
+    return _generic_cache[0]

@@ -1,0 +1,224 @@
+"""Text normalisation for speech: what a person would read aloud, split into sentences.
+
+Piper's espeak front end reads digits and many symbols itself, but inconsistently
+("$3.50" becomes "dollar three point five zero", "2 PM" "two pee em"), so the forms a
+speech API sees most often (money, clock times, percentages, ordinals, years, common
+titles) are expanded here first with ``num2words``; emoji and other pictographs are
+dropped. The result is split into sentences so synthesis can stream one at a time, and
+the first piece is kept short (cut at a clause boundary) so the first audio leaves fast.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from num2words import num2words
+
+MAX_CHARS = 4096
+
+
+class NothingToSpeakError(ValueError):
+    """The input has no letters or digits left once symbols and emoji are removed."""
+
+
+_TITLES = {
+    "dr": "Doctor", "mr": "Mister", "mrs": "Missus", "ms": "Miz", "prof": "Professor",
+    "jr": "Junior", "sr": "Senior", "st": "Saint", "mt": "Mount", "capt": "Captain",
+    "gen": "General", "sgt": "Sergeant", "lt": "Lieutenant", "gov": "Governor",
+}
+_INLINE_ABBREV = {
+    "e.g.": "for example", "i.e.": "that is", "etc.": "et cetera", "vs.": "versus",
+    "approx.": "approximately", "no.": "number", "ave.": "Avenue", "dept.": "department",
+}
+_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
+               "£": ("pound", "pounds", "penny", "pence")}
+_UNITS = {"%": "percent", "km": "kilometers", "kg": "kilograms", "mph": "miles per hour",
+          "cm": "centimeters", "mm": "millimeters", "ms": "milliseconds", "GB": "gigabytes",
+          "MB": "megabytes", "kHz": "kilohertz", "Hz": "hertz"}
+_SYMBOLS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "#": " number ",
+            "°": " degrees ", "×": " times ", "~": " about "}
+
+
+def _words(n: int | float, to: str = "cardinal") -> str:
+    return num2words(n, to=to, lang="en").replace("-", " ").replace(",", "")
+
+
+def _money(m: re.Match[str]) -> str:
+    one, many, sub_one, sub_many = _CURRENCIES[m.group("cur")]
+    whole = int(m.group("int").replace(",", ""))
+    frac = m.group("frac")
+    scale = m.group("scale")
+    if scale:
+        value = m.group("int").replace(",", "") + (("." + frac) if frac else "")
+        return f"{_number_text(value)} {scale} {many}"
+    parts = [f"{_words(whole)} {one if whole == 1 else many}"] if whole or not frac else []
+    if frac:
+        cents = int((frac + "0")[:2])
+        if cents:
+            parts.append(f"{_words(cents)} {sub_one if cents == 1 else sub_many}")
+    return " and ".join(parts) if parts else f"zero {many}"
+
+
+def _clock(m: re.Match[str]) -> str:
+    hour = int(m.group("h"))
+    minute = int(m.group("m") or 0)
+    text = _words(hour)
+    if minute:
+        text += (" oh " if minute < 10 else " ") + _words(minute)
+    elif not m.group("ampm"):
+        text += " o'clock"
+    ampm = m.group("ampm")
+    if ampm:
+        text += " " + " ".join(ampm.replace(".", "").upper())
+        # "at 2 p.m." ends a sentence: keep the period the pattern swallowed.
+        rest = m.string[m.end():]
+        if ampm.endswith(".") and (not rest.strip() or re.match(r"\s+[A-Z]", rest)):
+            text += "."
+    return text
+
+
+def _number_text(raw: str) -> str:
+    raw = raw.replace(",", "")
+    if "." in raw:
+        whole, frac = raw.split(".", 1)
+        head = _words(int(whole)) if whole else "zero"
+        return head + " point " + " ".join(_words(int(d)) for d in frac)
+    return _words(int(raw))
+
+
+def _number(raw: str) -> str:
+    plain = raw.replace(",", "")
+    if "," not in raw and "." not in raw and len(plain) == 4 and 1100 <= int(plain) <= 2099:
+        return _words(int(plain), "year")
+    if len(plain.split(".")[0]) > 15:  # an id or a phone number: read digit by digit
+        return " ".join(_words(int(d)) if d.isdigit() else "point" for d in plain)
+    return _number_text(raw)
+
+
+def _strip_unspeakable(text: str) -> str:
+    """Drop emoji, pictographs and control characters, keeping letters and punctuation."""
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("So", "Cs", "Co", "Cn", "Cf", "Mn") or (cat == "Cc" and ch not in "\n\t"):
+            out.append(" ")
+        elif ch in "\u2018\u2019":
+            out.append("'")
+        elif ch in "\u201c\u201d":
+            out.append('"')
+        elif ch in "\u2013\u2014":
+            out.append(", ")
+        elif ch == "\u2026":
+            out.append("...")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def normalize(text: str) -> str:
+    """Expand numbers, money, times, units and abbreviations into words.
+
+    Raises :class:`NothingToSpeakError` when no letter or digit is left (only
+    punctuation, only emoji, blank input).
+    """
+    if len(text) > MAX_CHARS:
+        raise ValueError(f"the input is {len(text)} characters; the limit is {MAX_CHARS}")
+    text = unicodedata.normalize("NFKC", _strip_unspeakable(text))
+    if not any(ch.isalnum() for ch in text):
+        raise NothingToSpeakError(
+            "the input has nothing to speak: it needs at least one word or number "
+            "(punctuation and emoji alone are not read aloud)"
+        )
+    for abbr, full in _INLINE_ABBREV.items():
+        text = re.sub(rf"(?<!\w){re.escape(abbr)}", full, text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"\b(" + "|".join(_TITLES) + r")\.(?=\s+[A-Z])",
+        lambda m: _TITLES[m.group(1).lower()],
+        text,
+        flags=re.IGNORECASE,
+    )
+    text = re.sub(
+        r"(?P<cur>[$€£])\s?(?P<int>\d[\d,]*)(?:\.(?P<frac>\d+))?(?:\s?(?P<scale>million|billion|thousand|trillion)\b)?",
+        _money, text,
+    )
+    text = re.sub(
+        r"\b(?P<h>[01]?\d|2[0-3])(?::(?P<m>[0-5]\d))?\s?(?P<ampm>[ap]\.?m\b\.?)",
+        _clock, text, flags=re.IGNORECASE,
+    )
+    text = re.sub(r"\b(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)\b(?P<ampm>)", _clock, text)
+    text = re.sub(
+        r"\b(\d+)(st|nd|rd|th)\b", lambda m: _words(int(m.group(1)), "ordinal"), text,
+        flags=re.IGNORECASE,
+    )
+    text = re.sub(r"(\d)\s?%", r"\1 percent", text)
+    for unit, word in _UNITS.items():
+        if unit != "%":
+            text = re.sub(rf"(\d)\s?{re.escape(unit)}\b", rf"\1 {word}", text)
+    text = re.sub(
+        r"(?<![\d-])(?:\(?\d{3}\)?[-. ])?\d{3}-\d{4}\b",
+        lambda m: ", ".join(" ".join(_words(int(d)) for d in g) for g in re.findall(r"\d+", m.group(0))),
+        text,
+    )
+    text = re.sub(r"(?<=\d)-(?=\d)", " to ", text)
+    text = re.sub(
+        r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<!\w)\.\d+",
+        lambda m: _number(("0" if m.group(0).startswith(".") else "") + m.group(0)),
+        text,
+    )
+    for sym, word in _SYMBOLS.items():
+        text = text.replace(sym, word)
+    text = re.sub(r"[\[\]{}<>|\\^_*`]", " ", text)
+    text = re.sub(r"\s+([,.!?;:])", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+
+
+def split_sentences(text: str, *, first_max: int = 80, max_len: int = 300) -> list[str]:
+    """Split normalised text into pieces synthesised one at a time.
+
+    Sentences longer than ``max_len`` are cut at clause punctuation, then at word
+    boundaries. The first piece is cut at its first clause boundary if the sentence is
+    longer than ``first_max``: the time to first audio grows with its length, and a
+    comma is where a reader pauses anyway.
+    """
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        limit = first_max if not pieces else max_len
+        pieces.extend(_cut(sentence, limit, max_len))
+    return [p for p in pieces if any(ch.isalnum() for ch in p)] or (
+        [text] if any(ch.isalnum() for ch in text) else []
+    )
+
+
+def _cut(sentence: str, first_limit: int, max_len: int) -> list[str]:
+    if len(sentence) <= first_limit:
+        return [sentence]
+    clauses = _CLAUSE_END.split(sentence)
+    out: list[str] = []
+    cur = ""
+    for clause in clauses:
+        limit = first_limit if not out else max_len
+        if cur and len(cur) + 1 + len(clause) > limit:
+            out.append(cur)
+            cur = clause
+        else:
+            cur = f"{cur} {clause}".strip()
+    if cur:
+        out.append(cur)
+    final: list[str] = []
+    for piece in out:
+        while len(piece) > max_len:
+            cut = piece.rfind(" ", 0, max_len)
+            cut = cut if cut > 0 else max_len
+            final.append(piece[:cut].strip())
+            piece = piece[cut:].strip()
+        if piece:
+            final.append(piece)
+    return final
