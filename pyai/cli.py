@@ -38,8 +38,20 @@ from pyai.types import Agent, Voice, VoiceQuality
 
 __all__ = ["app"]
 
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, highlight=False)
+
+def _make_console(stderr: bool) -> Console:
+    """Rich assumes 80 columns when output is piped; that truncates IDs in logs and
+    scripts, so a pipe gets a wide console and a terminal keeps its real width."""
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=None if tty else 160)
+
+
+out = _make_console(stderr=False)
+err = _make_console(stderr=True)
 
 app = typer.Typer(
     name="pyai",
@@ -120,6 +132,8 @@ def main(
     ] = False,
 ) -> None:
     """Global options; every subcommand inherits them."""
+    global out, err  # rebuilt per invocation: the streams may have been swapped since import
+    out, err = _make_console(stderr=False), _make_console(stderr=True)
     ctx.obj = _State(api_key=api_key, base_url=base_url, json=json_output, max_retries=max_retries)
 
 
@@ -152,6 +166,15 @@ def _when(ts: Any) -> str:
     if not isinstance(ts, (int, float)):
         return ""
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _list_table(columns: tuple[str, ...], ids: list[str]) -> Table:
+    """IDs and dates never wrap or truncate: people copy them into the next command."""
+    table = Table()
+    table.add_column(columns[0], no_wrap=True, min_width=max((len(i) for i in ids), default=2))
+    for column in columns[1:]:
+        table.add_column(column, no_wrap=column == "Created")
+    return table
 
 
 # ---- voice clones -------------------------------------------------------------------
@@ -348,9 +371,7 @@ def clones_list(
     if as_json:
         _print_json({"object": "list", "data": [v.to_dict() for v in voices], "has_more": has_more})
         return
-    table = Table()
-    for column in ("ID", "Name", "Status", "Created", "Failure"):
-        table.add_column(column)
+    table = _list_table(("ID", "Name", "Status", "Created", "Failure"), [v.id for v in voices])
     colors = {"ready": "green", "failed": "red", "pending": "yellow"}
     for v in voices:
         table.add_row(
@@ -523,9 +544,7 @@ def agents_list(
     if as_json:
         _print_json({"object": "list", "data": [a.to_dict() for a in agents], "has_more": has_more})
         return
-    table = Table()
-    for column in ("ID", "Name", "Voice", "Created"):
-        table.add_column(column)
+    table = _list_table(("ID", "Name", "Voice", "Created"), [a.id for a in agents])
     for a in agents:
         table.add_row(a.id, a.name, a.voice or "", _when(a.created_at))
     out.print(table)
