@@ -1,0 +1,81 @@
+"""What all realtime sessions of one server share: the ASR engine, the VAD pool, a
+small executor for VAD steps, and the session count behind the configured limit.
+
+VAD steps (1 ms per 32 ms chunk) get their own two threads rather than the main CPU
+pool: queued behind a 100 ms ASR call they would delay barge-in detection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from agent_server.context import ServerContext
+from agent_server.realtime.stages.asr import AsrEngine, shared_engine
+from agent_server.realtime.stages.vad import VadPool
+
+T = TypeVar("T")
+
+
+class SessionLimit(Exception):
+    pass
+
+
+class RealtimeResources:
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.vad_pool = VadPool()
+        self.vad_exec = ThreadPoolExecutor(2, thread_name_prefix="vad")
+        self._asr: AsrEngine | None = None
+        self._asr_lock = asyncio.Lock()
+        self._count = 0
+        self._count_lock = threading.Lock()
+        self.limit = ctx.settings.limits.max_realtime_sessions
+
+    @property
+    def asr(self) -> AsrEngine:
+        assert self._asr is not None, "call ensure_asr() first"
+        return self._asr
+
+    async def ensure_asr(self) -> AsrEngine:
+        if self._asr is None:
+            async with self._asr_lock:
+                if self._asr is None:
+                    m = self.ctx.settings.models
+                    self._asr = await self.ctx.run_cpu(shared_engine, m.asr_model, m.asr_compute_type)
+        return self._asr
+
+    async def run_vad(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.vad_exec, fn, *args)
+
+    def acquire_slot(self) -> None:
+        with self._count_lock:
+            if self._count >= self.limit:
+                raise SessionLimit(f"This server is at its limit of {self.limit} concurrent realtime sessions; "
+                                   "try again shortly.")
+            self._count += 1
+            self.ctx.metrics.realtime_sessions.set(self._count)
+
+    def release_slot(self) -> None:
+        with self._count_lock:
+            self._count = max(0, self._count - 1)
+            self.ctx.metrics.realtime_sessions.set(self._count)
+
+    @property
+    def active(self) -> int:
+        return self._count
+
+    async def shutdown(self) -> None:
+        self.vad_exec.shutdown(wait=False, cancel_futures=True)
+
+
+def resources(ctx: ServerContext) -> RealtimeResources:
+    res = ctx.extras.get("realtime")
+    if res is None:
+        res = RealtimeResources(ctx)
+        ctx.extras["realtime"] = res
+        ctx.extras.setdefault("on_shutdown", []).append(res.shutdown)
+    return res

@@ -1,0 +1,116 @@
+"""Twilio Media Streams: a phone call's μ-law 8 kHz audio over Twilio's WebSocket messages.
+
+In: ``connected``, ``start`` (``streamSid``, ``customParameters``), ``media`` (base64
+μ-law, 20 ms), ``mark`` (our marks echoed once played), ``dtmf``, ``stop``. Out:
+``media`` in 20 ms frames, a ``mark`` after each reply chunk, ``clear`` on barge-in.
+Auth is a key with the ``realtime`` scope (an API key or a client secret bound to the
+agent) as ``?token=`` or ``customParameters.token``, since Twilio can't send headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import logging
+from typing import Any
+
+import numpy as np
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from agent_server.errors import ApiError
+from agent_server.realtime.audio import Decoder, Encoder
+from agent_server.realtime.opening import open_session
+from agent_server.realtime.session import RealtimeSession
+
+log = logging.getLogger("agent_server.realtime")
+FRAME_BYTES = 160  # 20 ms of μ-law at 8 kHz
+
+
+class TwilioTransport:
+    kind = "twilio"
+    audio_events = False
+
+    def __init__(self, ws: WebSocket, stream_sid: str) -> None:
+        self.ws = ws
+        self.stream_sid = stream_sid
+        self.encoder = Encoder("audio/pcmu")
+        self._rest = b""
+        self._marks = 0
+
+    async def _send(self, msg: dict[str, Any]) -> None:
+        await self.ws.send_text(json.dumps(msg, separators=(",", ":")))
+
+    async def send_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "error":
+            log.info("twilio stream %s: %s", self.stream_sid, event["error"].get("message"))
+
+    async def play(self, audio: np.ndarray) -> None:
+        data = self._rest + self.encoder.encode(audio)
+        cut = len(data) - len(data) % FRAME_BYTES
+        self._rest = data[cut:]
+        for i in range(0, cut, FRAME_BYTES):
+            await self._send({"event": "media", "streamSid": self.stream_sid,
+                              "media": {"payload": base64.b64encode(data[i:i + FRAME_BYTES]).decode()}})
+        if cut:
+            self._marks += 1
+            await self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": f"chunk{self._marks}"}})
+
+    async def clear_audio(self) -> None:
+        self._rest = b""
+        await self._send({"event": "clear", "streamSid": self.stream_sid})
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        if self.ws.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await self.ws.close(code)
+
+
+async def twilio_websocket(ws: WebSocket) -> None:
+    await ws.accept()
+    start: dict[str, Any] | None = None
+    try:
+        while start is None:
+            msg = json.loads(await ws.receive_text())
+            if isinstance(msg, dict) and msg.get("event") == "start":
+                start = msg
+            elif isinstance(msg, dict) and msg.get("event") == "stop":
+                return
+    except (WebSocketDisconnect, ValueError, RuntimeError):
+        return
+    info = start.get("start") if isinstance(start.get("start"), dict) else {}
+    params = info.get("customParameters") if isinstance(info.get("customParameters"), dict) else {}
+    sid = str(start.get("streamSid") or info.get("streamSid") or "")
+    token = ws.query_params.get("token") or params.get("token")
+    try:
+        opened = await open_session(ws, secret=token or None, agent=params.get("agent") or None)
+    except ApiError as exc:
+        log.info("twilio stream %s refused: %s", sid, exc.message)
+        await ws.close(1008, exc.message[:120])
+        return
+    transport = TwilioTransport(ws, sid)
+    decoder = Decoder("audio/pcmu")
+    try:
+        session = RealtimeSession(resources=opened.res, run_cpu=opened.ctx.run_cpu, agent=opened.agent,
+                                  profile=opened.profile, transport=transport, voice=opened.voice)
+        session.input_format = session.output_format = "audio/pcmu"
+        await session.start()
+        try:
+            while not session._closing:
+                msg = json.loads(await ws.receive_text())
+                if not isinstance(msg, dict):
+                    continue
+                if msg.get("event") == "media":
+                    payload = (msg.get("media") or {}).get("payload", "")
+                    with contextlib.suppress(binascii.Error, ValueError, TypeError):
+                        session.push_audio(decoder.decode(base64.b64decode(payload, validate=True)))
+                elif msg.get("event") == "stop":
+                    break
+        except (WebSocketDisconnect, ValueError, RuntimeError):
+            pass
+        finally:
+            await session.close()
+            await transport.close()
+    finally:
+        opened.res.release_slot()
