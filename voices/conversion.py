@@ -167,13 +167,15 @@ def synthesize(f0: np.ndarray, mcep: np.ndarray, cap: np.ndarray, fft_size: int)
     return pw.synthesize(np.ascontiguousarray(f0), sp, ap, RATE, FRAME_MS)
 
 
-def convert(x: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
+def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
+            method: str = "meanvar") -> np.ndarray:
     """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``."""
     feats = analyze(x)
     v = feats.voiced
+    mcep = map_mcep(feats.mcep, v, src, tgt)
     y = synthesize(
         map_f0(feats.f0, src, tgt),
-        map_mcep(feats.mcep, v, src, tgt),
+        mcep,
         map_cap(feats.cap, v, src, tgt),
         feats.fft_size,
     )

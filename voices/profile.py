@@ -42,6 +42,9 @@ class VoiceProfile:
     target: conversion.Stats
     source: conversion.Stats
     version: int = FORMAT_VERSION
+    # Which mapping :func:`voices.conversion.convert` applies; benchmarks override it to
+    # compare methods on one profile.
+    method: str = "meanvar"
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:

@@ -73,7 +73,9 @@ def _stream(pieces: list[str], profile: VoiceProfile | None, speed: float) -> It
         if audio.size == 0:
             continue
         if profile is not None:
-            audio = conversion.convert(audio, profile.source, profile.target)
+            audio = conversion.convert(
+                audio, profile.source, profile.target, profile.extras, profile.method
+            )
         audio = conversion.normalize_level(audio)
         yield np.concatenate([gap, audio]) if i else audio
 
