@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from voices.audio_io import AudioDecodeError, AudioTooLongError, decode
 from voices import gate
+from voices.audio_io import AudioDecodeError, AudioTooLongError, decode
 from voices.gate import GateThresholds
 
 

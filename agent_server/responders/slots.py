@@ -99,7 +99,7 @@ def _time(text: str) -> dt.time | None:
         return _clock(h, 15, None, text[m.end():]) if m.group(1) == "past" else _clock(h - 1, 45, None, text[m.end():])
     m = re.search(r"\b(\d{1,2})(?:[:.\s](\d{2}))?\s*(a\.?\s?m\.?|p\.?\s?m\.?|o'?clock)", text)
     if not m:
-        m = re.search(r"\b(?:at|by|around|for)\s+(\d{1,2})(?:[:.\s](\d{2}))?\b(?!\s*(?:people|persons|guests|of))",
+        m = re.search(r"\b(?:at|by|around)\s+(\d{1,2})(?:[:.\s](\d{2}))?\b(?!\s*(?:people|persons|guests|of))",
                       text)
     if m:
         minute = int(m.group(2)) if m.group(2) else 0

@@ -92,7 +92,7 @@ def test_tenant_isolation_every_verb(live_server: LiveServer, ready_voice: dict)
 def test_auth_401_403(live_server: LiveServer, speech_wav: bytes) -> None:
     base = live_server.base_url
     assert httpx.get(f"{base}/v1/voice/clones").status_code == 401
-    for bad in ("Bearer nonsense", "Bearer sk-" + "x" * 40, "Basic abc", "Bearer "):
+    for bad in ("Bearer nonsense", "Bearer sk-" + "x" * 40, "Basic abc", "Bearer ek-short"):
         r = httpx.get(f"{base}/v1/voice/clones", headers={"Authorization": bad})
         assert r.status_code == 401 and r.json()["error"]["type"] == "authentication_error"
     reader = live_server.create_key("default", "voice:read")
@@ -103,7 +103,7 @@ def test_auth_401_403(live_server: LiveServer, speech_wav: bytes) -> None:
     r = httpx.get(f"{base}/v1/voice/clones", headers={"Authorization": f"Bearer {speech_only}"})
     assert r.status_code == 403
     # A revoked key stops working at once.
-    key_id = [k for k in live_server.cli("keys", "list").stdout.splitlines() if "audio:speech" in k][0].split()[0]
+    key_id = next(k for k in live_server.cli("keys", "list").stdout.splitlines() if "audio:speech" in k).split()[0]
     assert live_server.cli("keys", "revoke", key_id).returncode == 0
     r = httpx.get(f"{base}/v1/voices", headers={"Authorization": f"Bearer {speech_only}"})
     assert r.status_code == 401

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent_server.app import create_app
 from agent_server.api.openapi import PATHS
+from agent_server.app import create_app
 from agent_server.config import load_settings
 
 
