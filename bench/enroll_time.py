@@ -22,11 +22,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent_server.config import load_settings  # noqa: E402
-from tests.conftest import piper_speech, start_server, stop_server, wav_bytes  # noqa: E402
-from voices.audio_io import decode  # noqa: E402
-from voices.gate import evaluate  # noqa: E402
-from voices.profile import build_profile  # noqa: E402
+from agent_server.config import load_settings
+from tests.conftest import piper_speech, start_server, stop_server, wav_bytes
+from voices.audio_io import decode
+from voices.gate import evaluate
+from voices.profile import build_profile
 
 
 def ten_second_clip(data: Path) -> tuple[bytes, str]:
