@@ -278,7 +278,8 @@ class RealtimeSession:
 
         s = event.get("session")
         if not isinstance(s, dict):
-            await self.error("invalid_event", "'session.update' needs a 'session' object.", event_id=event.get("event_id"))
+            await self.error("invalid_event", "'session.update' needs a 'session' object.",
+                             event_id=event.get("event_id"))
             return
         try:
             audio = s.get("audio") if isinstance(s.get("audio"), dict) else {}

@@ -46,8 +46,8 @@ class Responder(ABC):
         still be talking) is thrown away; stateless responders return None."""
         return None
 
-    def restore(self, state: object) -> None:
+    def restore(self, state: object) -> None:  # noqa: B027 - stateless responders need nothing
         """Undo a discarded reply's effect on the responder's memory."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - most responders hold nothing
         """Release connections; called once when the session ends."""

@@ -149,7 +149,8 @@ def extract(text: str, today: dt.date | None = None) -> Slots:
     slots = Slots(date=_date(low, today), time=_time(low))
     # Numbers that are part of a date or a time are not the party size.
     rest = re.sub(rf"\b({_MONTH_RE})\w*\s+(?:the\s+)?{_ORD}\b|\b(?:the\s+)?{_ORD}\s+of\s+({_MONTH_RE})\w*", " ", low)
-    rest = re.sub(r"\b(?:at|by|around)\s+\d{1,2}(?:[:.\s]\d{2})?\b|\b\d{1,2}(?:[:.\s]\d{2})?\s*(?:a\.?\s?m\.?|p\.?\s?m\.?|o'?clock)"
+    rest = re.sub(r"\b(?:at|by|around)\s+\d{1,2}(?:[:.\s]\d{2})?\b"
+                  r"|\b\d{1,2}(?:[:.\s]\d{2})?\s*(?:a\.?\s?m\.?|p\.?\s?m\.?|o'?clock)"
                   r"|half past \d{1,2}|quarter (?:past|to) \d{1,2}", " ", rest)
     slots.number = _number(rest)
     return slots

@@ -119,7 +119,7 @@ class VadDetector:
 
     def take_turn(self) -> np.ndarray:
         """``input_audio_buffer.commit`` with VAD on: close the turn in progress by hand."""
-        audio = np.concatenate(self._turn + [self._pending]) if (self._turn or self._pending.size) else (
+        audio = np.concatenate([*self._turn, self._pending]) if (self._turn or self._pending.size) else (
             np.zeros(0, np.float32))
         self._history = []
         self._pending = np.zeros(0, np.float32)

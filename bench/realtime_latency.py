@@ -1,0 +1,262 @@
+"""Voice-to-voice latency of live agent sessions under concurrency.
+
+N concurrent WebSocket sessions replay real utterances (libritts8, 24 kHz) in real time
+(20 ms appends, then trailing silence) and measure, per turn:
+
+- v2v: end of the user's speech (last 20 ms frame above -40 dB of the utterance's
+  peak, at the moment it was sent) → first agent audio byte received;
+- ASR and TTS first-chunk times, as the server reports them in ``response.done``
+  (``x_timings``);
+- barge-in: speech onset of an utterance sent while the agent talks → the server's
+  ``response.done`` with status ``cancelled`` (no audio is sent after it);
+- ASR word error against offline transcripts of the same files (tiny.en, 30 s
+  window, beam 5: libritts8 ships no reference text, so this measures what the fast
+  streaming path loses, not absolute accuracy).
+
+    python bench/realtime_latency.py [--data ../shared/data/libritts8] [--sessions 1,4,8] [--turns 3]
+
+It starts its own server (``agent-server serve``) on a free port with a temp data dir,
+unless ``--url`` and ``--key`` point at a running one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+import soundfile as sf
+import websockets
+
+RATE = 24000
+FRAME = RATE // 50
+
+
+@dataclass
+class Utterance:
+    path: str
+    audio: np.ndarray
+    onset: int  # first / last loud frame index
+    end: int
+    reference: str = ""
+
+
+@dataclass
+class Stats:
+    v2v: list[float] = field(default_factory=list)
+    asr: list[float] = field(default_factory=list)
+    tts: list[float] = field(default_factory=list)
+    barge: list[float] = field(default_factory=list)
+    hyp: list[tuple[str, str]] = field(default_factory=list)
+    stalls: int = 0
+
+
+def load(data: Path, count: int) -> list[Utterance]:
+    with open(data / "MANIFEST.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    rows = [r for r in rows if 1.5 <= float(r["seconds"]) <= 8.0]
+    out = []
+    for r in rows[:count]:
+        a, sr = sf.read(data / r["path"], dtype="float32")
+        assert sr == RATE, f"{r['path']}: {sr} Hz"
+        frames = len(a) // FRAME
+        rms = np.sqrt(np.mean(a[: frames * FRAME].reshape(frames, FRAME) ** 2, axis=1) + 1e-12)
+        loud = np.nonzero(20 * np.log10(rms / rms.max()) > -40)[0]
+        out.append(Utterance(r["path"], a, int(loud[0]), int(loud[-1])))
+    return out
+
+
+def references(utts: list[Utterance]) -> None:
+    from voices.audio_io import resample
+    from voices.models import whisper
+
+    model = whisper()
+    for u in utts:
+        segs, _ = model.transcribe(resample(u.audio, RATE, 16000), language="en", beam_size=5)
+        u.reference = " ".join(s.text.strip() for s in segs)
+
+
+def _words(text: str) -> list[str]:
+    return "".join(ch.lower() if ch.isalnum() or ch in " '" else " " for ch in text).split()
+
+
+def wer(pairs: list[tuple[str, str]]) -> float:
+    from rapidfuzz.distance import Levenshtein
+
+    errors = sum(Levenshtein.distance(_words(r), _words(h)) for r, h in pairs)
+    total = sum(len(_words(r)) for r, _ in pairs)
+    return errors / max(1, total)
+
+
+async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge: Utterance) -> None:
+    ws = await websockets.connect(url, additional_headers={"Authorization": f"Bearer {key}"}, max_size=None)
+    marks: dict[str, float] = {}
+    got: asyncio.Queue[dict] = asyncio.Queue()
+
+    async def reader() -> None:
+        async for raw in ws:
+            ev = json.loads(raw)
+            now = time.perf_counter()
+            if ev["type"] == "response.output_audio.delta" and ev["response_id"] not in marks:
+                marks[ev["response_id"]] = now
+            ev["_t"] = now
+            await got.put(ev)
+
+    task = asyncio.create_task(reader())
+
+    async def until(type_: str, timeout: float = 30.0) -> dict:
+        end = time.perf_counter() + timeout
+        while True:
+            ev = await asyncio.wait_for(got.get(), max(0.01, end - time.perf_counter()))
+            if ev["type"] == type_:
+                return ev
+
+    sent_marks: list[float] = []
+
+    async def send_audio(audio: np.ndarray, mark_frame: int | None = None) -> float | None:
+        t0 = time.perf_counter()
+        t_mark = None
+        for i in range(0, len(audio) // FRAME + 1):
+            chunk = audio[i * FRAME:(i + 1) * FRAME]
+            if chunk.size == 0:
+                break
+            pcm = (np.clip(chunk, -1, 1) * 32767).astype("<i2").tobytes()
+            await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode()}))
+            if i == mark_frame:
+                t_mark = time.perf_counter()
+                sent_marks.append(t_mark)
+            delay = t0 + (i + 1) * 0.02 - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        return t_mark
+
+    try:
+        await until("response.done", 60)  # greeting
+        await asyncio.sleep(0.5)
+        for u in utts:
+            sending = asyncio.create_task(send_audio(np.concatenate([u.audio, np.zeros(int(2.5 * RATE), np.float32)]),
+                                                     u.end))
+            try:
+                tr = await until("conversation.item.input_audio_transcription.completed", 30)
+                done = await until("response.done", 30)
+            except TimeoutError:
+                stats.stalls += 1
+                await sending
+                continue
+            t_end = await sending
+            rid = done["response"]["id"]
+            stats.hyp.append((u.reference, tr["transcript"]))
+            if rid in marks and t_end is not None:
+                stats.v2v.append((marks[rid] - t_end) * 1000)
+            tm = done["response"].get("x_timings", {})
+            if "asr_ms" in tm:
+                stats.asr.append(tm["asr_ms"])
+            if "tts_first_chunk_ms" in tm:
+                stats.tts.append(tm["tts_first_chunk_ms"])
+            await asyncio.sleep(0.3)
+        # Barge-in: ask something, and talk over the answer 300 ms into it.
+        await ws.send(json.dumps({"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user", "content": [{"type": "input_text", "text": "tell me everything"}]}}))
+        await ws.send(json.dumps({"type": "response.create"}))
+        created = await until("response.output_audio.delta", 30)
+        await asyncio.sleep(0.3)
+        sending = asyncio.create_task(send_audio(np.concatenate([barge.audio, np.zeros(RATE, np.float32)]),
+                                                 barge.onset))
+        while True:
+            ev = await until("response.done", 30)
+            if ev["response"]["id"] == created["response_id"]:
+                break
+        if ev["response"]["status"] == "cancelled" and sent_marks:
+            stats.barge.append((ev["_t"] - sent_marks[-1]) * 1000)
+        if not sending.done():
+            sending.cancel()
+    finally:
+        task.cancel()
+        await ws.close()
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(x for x in xs if x == x)
+    if not xs:
+        return float("nan")
+    return xs[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
+
+
+def start_server() -> tuple[subprocess.Popen[bytes], str, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tempfile.mkdtemp(prefix="rt-bench-")
+    env = {**os.environ, "AGENT_SERVER_DATA_DIR": data, "AGENT_SERVER_LOG_LEVEL": "warning"}
+    proc = subprocess.Popen([sys.executable, "-m", "agent_server", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200 and (Path(data) / "bootstrap-key.txt").exists():
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return proc, url, (Path(data) / "bootstrap-key.txt").read_text().strip()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "libritts8"))
+    ap.add_argument("--sessions", default="1,4,8")
+    ap.add_argument("--turns", type=int, default=3)
+    ap.add_argument("--url")
+    ap.add_argument("--key")
+    args = ap.parse_args()
+    utts = load(Path(args.data), 16)
+    references(utts)
+    proc = None
+    url, key = args.url, args.key
+    if not url:
+        proc, url, key = start_server()
+    try:
+        agent = httpx.post(f"{url}/v1/agents", headers={"authorization": f"Bearer {key}"}, json={
+            "name": "bench", "voice": "joe", "greeting": "Hi, how can I help?",
+            "responder": {"type": "knowledge", "intents": [], "fallback":
+                          "I see. Let me think about that for a moment, and then I will tell you all about it. "
+                          "There is quite a lot to say on the subject."}}).json()
+        ws_url = url.replace("http", "ws", 1) + f"/v1/realtime?agent={agent['id']}"
+        print(f"{'N':>3} {'v2v p50':>8} {'v2v p95':>8} {'ASR p50':>8} {'TTS1 p50':>9} {'barge p50':>10} "
+              f"{'barge max':>10} {'turns':>6} {'stalls':>7} {'WER':>6}")
+        for n in [int(x) for x in args.sessions.split(",")]:
+            stats = Stats()
+
+            async def run(n: int = n, stats: Stats = stats) -> None:
+                jobs = []
+                for i in range(n):
+                    mine = [utts[(i * args.turns + k) % len(utts)] for k in range(args.turns)]
+                    jobs.append(session(ws_url, key, mine, stats, utts[(i + 7) % len(utts)]))
+                    await asyncio.sleep(0.25)  # staggered starts, like real callers
+                results = await asyncio.gather(*jobs, return_exceptions=True)
+                stats.stalls += sum(1 for r in results if isinstance(r, BaseException))
+
+            asyncio.run(run())
+            print(f"{n:>3} {pct(stats.v2v, 50):>8.0f} {pct(stats.v2v, 95):>8.0f} {pct(stats.asr, 50):>8.0f} "
+                  f"{pct(stats.tts, 50):>9.0f} {pct(stats.barge, 50):>10.0f} {max(stats.barge, default=0):>10.0f} "
+                  f"{len(stats.v2v):>6} {stats.stalls:>7} {wer(stats.hyp):>6.1%}", flush=True)
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Responders on their own: intent matching through ASR-like errors, slots, and the
+OpenAI-compatible chat responder against a real HTTP server streaming SSE chunks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+from agent_server.responders import ResponderTurn, build_responder, validate_responder_config
+from agent_server.responders.knowledge import KnowledgeResponder
+from agent_server.responders.slots import extract
+from tests.realtime.conftest import AGENT_BODY
+
+
+async def _say(responder, text: str, **kw) -> str:
+    turn = ResponderTurn(text, **kw)
+    return "".join([p async for p in responder.reply(turn)])
+
+
+@pytest.mark.parametrize("said,intent", [
+    ("when are you open", 0),
+    ("when her you opened", 0),  # ASR slips
+    ("what time do you open today", 0),
+    ("I'd like to book a table please", 1),
+    ("could I reserve a table for tonight", 1),
+])
+def test_intent_matching_survives_asr_errors(said: str, intent: int) -> None:
+    r = KnowledgeResponder(AGENT_BODY["responder"])
+    m = r.match(said)
+    assert m is not None and m.index == intent
+
+
+def test_fallback_and_end_call() -> None:
+    r = KnowledgeResponder(AGENT_BODY["responder"])
+    assert asyncio.run(_say(r, "what is the capital of peru")) == AGENT_BODY["responder"]["fallback"]
+    turn = ResponderTurn("ok that is all thank you")
+    out = asyncio.run(_collect(r, turn))
+    assert out == "Goodbye!" and turn.end_call
+
+
+async def _collect(r, turn) -> str:
+    return "".join([p async for p in r.reply(turn)])
+
+
+def test_slots() -> None:
+    today = dt.date(2025, 6, 2)  # a Monday
+    s = extract("a table for four people tomorrow at seven thirty pm", today)
+    assert (s.number, s.date, s.time) == (4, dt.date(2025, 6, 3), dt.time(19, 30))
+    s = extract("next friday at noon for two", today)
+    assert (s.number, s.date, s.time) == (2, dt.date(2025, 6, 6), dt.time(12, 0))
+    s = extract("on the 5th of july", today)
+    assert s.date == dt.date(2025, 7, 5) and s.number is None
+
+
+def test_config_validation() -> None:
+    assert validate_responder_config(None)["type"] == "knowledge"
+    for bad in ({"type": "knowledge", "intents": [{"examples": []}]}, {"type": "openai", "model": "m"},
+                {"type": "knowledge", "threshold": 2}, "nope"):
+        with pytest.raises(ValueError):
+            validate_responder_config(bad)
+
+
+def _chat_server() -> tuple[uvicorn.Server, str, list[dict]]:
+    seen: list[dict] = []
+
+    async def completions(request: Request) -> StreamingResponse:
+        body = await request.json()
+        seen.append({"body": body, "auth": request.headers.get("authorization")})
+
+        async def gen():
+            for word in ["Sure", ", we", " open", " at", " noon", ". See", " you", "!"]:
+                chunk = {"id": "c1", "object": "chat.completion.chunk", "model": body["model"],
+                         "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]}
+                yield f"data: {json.dumps(chunk)}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(gen(), media_type="text/event-stream")
+
+    app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.02)
+    return server, f"http://127.0.0.1:{port}/v1", seen
+
+
+def test_openai_chat_responder_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    server, base, seen = _chat_server()
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-local")
+    try:
+        r = build_responder({"type": "openai", "base_url": base, "model": "tiny-llm", "api_key_env": "TEST_LLM_KEY"},
+                            "You are a bistro agent.")
+
+        async def go() -> list[str]:
+            parts = [p async for p in r.reply(ResponderTurn("when do you open"))]
+            await r.aclose()
+            return parts
+
+        parts = asyncio.run(go())
+        assert "".join(parts) == "Sure, we open at noon. See you!" and len(parts) > 1
+        body = seen[0]["body"]
+        assert body["stream"] is True and body["model"] == "tiny-llm"
+        assert body["messages"][0] == {"role": "system", "content": "You are a bistro agent."}
+        assert body["messages"][-1] == {"role": "user", "content": "when do you open"}
+        assert seen[0]["auth"] == "Bearer sk-local"
+        # A dead server gives a spoken apology, not an exception.
+        dead = build_responder({"type": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"})
+        assert "Sorry" in asyncio.run(_say(dead, "hello"))
+    finally:
+        server.should_exit = True
