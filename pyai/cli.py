@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -33,7 +33,6 @@ from pyai.client import PyAI
 from pyai.errors import APIStatusError, PyAIError
 from pyai.failures import fix_for
 from pyai.resources.agents import NOT_GIVEN
-from pyai.resources.audio import RESPONSE_FORMATS
 from pyai.types import Agent, Voice, VoiceQuality
 
 __all__ = ["app"]
@@ -405,7 +404,18 @@ def clones_delete(
 
 # ---- audio ----------------------------------------------------------------------------
 
-AudioFormat = Enum("AudioFormat", {f: f for f in RESPONSE_FORMATS}, type=str)  # type: ignore[misc]
+
+class AudioFormat(StrEnum):
+    """The API's ``response_format`` values (pyai.resources.audio.RESPONSE_FORMATS)."""
+
+    wav = "wav"
+    mp3 = "mp3"
+    opus = "opus"
+    flac = "flac"
+    aac = "aac"
+    pcm = "pcm"
+    ulaw = "ulaw"
+    alaw = "alaw"
 
 
 @audio_app.command("speech")

@@ -171,3 +171,10 @@ def test_empty_ids_are_refused_locally() -> None:
         pyai.voice.clones.get("")
     with pytest.raises(ValueError):
         pyai.agents.delete("")
+
+
+def test_cli_format_choices_match_the_sdk() -> None:
+    from pyai.cli import AudioFormat
+    from pyai.resources.audio import RESPONSE_FORMATS
+
+    assert tuple(f.value for f in AudioFormat) == RESPONSE_FORMATS
