@@ -140,6 +140,12 @@ PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/sdp": {"schema": {"type": "string"}}}},
         "responses": {"201": _resp("SDP answer", {"type": "string"}, "application/sdp"),
                       **_errors(400, 401, 403, 404, 429)}}},
+    "/v1/realtime/calls/{call_id}": {"delete": {
+        "summary": "Hang up a WebRTC call", "parameters": [{**_ID, "name": "call_id"}],
+        "responses": {"200": _resp("Hung up"), **_errors(401, 404)}}},
+    "/v1/realtime/calls/{call_id}/hangup": {"post": {
+        "summary": "Hang up a WebRTC call (OpenAI-style)", "parameters": [{**_ID, "name": "call_id"}],
+        "responses": {"200": _resp("Hung up"), **_errors(401, 404)}}},
     "/v1/realtime/client_secrets": {"post": {
         "summary": "Short-lived browser secret for one agent",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
