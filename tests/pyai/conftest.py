@@ -17,19 +17,20 @@ from pathlib import Path
 import pytest
 
 from pyai import PyAI, Voice
+from tests.conftest import LiveServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENROLL_TIMEOUT_S = 180.0
 
 
 @pytest.fixture(scope="session")
-def server(live_server):  # type: ignore[no-untyped-def]
+def server(live_server: LiveServer) -> LiveServer:
     """The shared live server (``.base_url``, ``.api_key``, ``.create_key``)."""
     return live_server
 
 
 @pytest.fixture(scope="session")
-def client(server) -> Iterator[PyAI]:  # type: ignore[no-untyped-def]
+def client(server: LiveServer) -> Iterator[PyAI]:
     with PyAI(api_key=server.api_key, base_url=server.base_url) as pyai:
         yield pyai
 
@@ -69,7 +70,7 @@ def pyai_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cli_env(server, pyai_bin: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def cli_env(server: LiveServer, pyai_bin: Path) -> dict[str, str]:
     """Environment for CLI subprocesses: key and URL from env only, as the guide says."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYAI_")}
     env["PYAI_API_KEY"] = server.api_key

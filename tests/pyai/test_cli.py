@@ -10,10 +10,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 import soundfile as sf
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from pyai import PyAI, Voice
 from pyai.cli import app
@@ -21,13 +22,17 @@ from pyai.failures import FIXES
 from tests.conftest import LiveServer
 
 
+class Run(Protocol):
+    def __call__(self, *args: str, env_overrides: dict[str, str | None] | None = None) -> Result: ...
+
+
 @pytest.fixture
-def run(server: LiveServer):  # type: ignore[no-untyped-def]
+def run(server: LiveServer) -> Run:
     """Invoke the CLI with the key and URL in the environment, as a user would."""
     runner = CliRunner()
-    env = {"PYAI_API_KEY": server.api_key, "PYAI_BASE_URL": server.base_url, "COLUMNS": "200"}
+    env: dict[str, str | None] = {"PYAI_API_KEY": server.api_key, "PYAI_BASE_URL": server.base_url}
 
-    def invoke(*args: str, env_overrides: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+    def invoke(*args: str, env_overrides: dict[str, str | None] | None = None) -> Result:
         return runner.invoke(app, list(args), env={**env, **(env_overrides or {})}, catch_exceptions=False)
 
     return invoke
@@ -47,7 +52,7 @@ def narrowband_clip(tmp_path: Path, narrowband_wav: bytes) -> Path:
     return path
 
 
-def test_create_prints_id_and_status_on_one_line(run, narrowband_clip: Path, client: PyAI) -> None:  # type: ignore[no-untyped-def]
+def test_create_prints_id_and_status_on_one_line(run: Run, narrowband_clip: Path, client: PyAI) -> None:
     result = run("voice", "clones", "create", "--name", "Ava — brand voice", "--file", str(narrowband_clip))
     assert result.exit_code == 0, result.output
     voice_id, status = result.stdout.strip().split(" ")
@@ -55,7 +60,7 @@ def test_create_prints_id_and_status_on_one_line(run, narrowband_clip: Path, cli
     client.voice.clones.delete(voice_id)
 
 
-def test_create_wait_shows_the_quality_report(run, clip: Path) -> None:  # type: ignore[no-untyped-def]
+def test_create_wait_shows_the_quality_report(run: Run, clip: Path) -> None:
     result = run("voice", "clones", "create", "--name", "cli ready", "--file", str(clip), "--wait")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -67,7 +72,7 @@ def test_create_wait_shows_the_quality_report(run, clip: Path) -> None:  # type:
     assert "Failure" not in result.stdout
 
 
-def test_create_wait_on_a_rejected_clip_exits_1_with_the_fix(run, narrowband_clip: Path) -> None:  # type: ignore[no-untyped-def]
+def test_create_wait_on_a_rejected_clip_exits_1_with_the_fix(run: Run, narrowband_clip: Path) -> None:
     result = run("voice", "clones", "create", "--name", "cli phone", "--file", str(narrowband_clip), "--wait")
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines()[1].endswith(" failed")
@@ -76,7 +81,7 @@ def test_create_wait_on_a_rejected_clip_exits_1_with_the_fix(run, narrowband_cli
     assert FIXES["insufficient_bandwidth"] in result.stdout
 
 
-def test_get_human_and_json(run, failed_voice: Voice) -> None:  # type: ignore[no-untyped-def]
+def test_get_human_and_json(run: Run, failed_voice: Voice) -> None:
     result = run("voice", "clones", "get", failed_voice.id)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == f"{failed_voice.id} failed"
@@ -90,7 +95,7 @@ def test_get_human_and_json(run, failed_voice: Voice) -> None:  # type: ignore[n
     assert json.loads(run("--json", "voice", "clones", "get", failed_voice.id).stdout)["id"] == failed_voice.id
 
 
-def test_list_table_and_json(run, ready_voice: Voice) -> None:  # type: ignore[no-untyped-def]
+def test_list_table_and_json(run: Run, ready_voice: Voice) -> None:
     table = run("voice", "clones", "list")
     assert table.exit_code == 0, table.output
     assert ready_voice.id in table.stdout  # whole, never truncated
@@ -99,7 +104,7 @@ def test_list_table_and_json(run, ready_voice: Voice) -> None:  # type: ignore[n
     assert ready_voice.id in [v["id"] for v in doc["data"]]
 
 
-def test_delete_then_get_exits_1(run, narrowband_clip: Path, client: PyAI) -> None:  # type: ignore[no-untyped-def]
+def test_delete_then_get_exits_1(run: Run, narrowband_clip: Path, client: PyAI) -> None:
     voice = client.voice.clones.create(name="cli delete", file=narrowband_clip)
     result = run("voice", "clones", "delete", voice.id)
     assert result.exit_code == 0, result.output
@@ -111,7 +116,7 @@ def test_delete_then_get_exits_1(run, narrowband_clip: Path, client: PyAI) -> No
     assert err["error"]["status"] == 404 and err["error"]["code"]
 
 
-def test_speech_to_file(run, tmp_path: Path, ready_voice: Voice) -> None:  # type: ignore[no-untyped-def]
+def test_speech_to_file(run: Run, tmp_path: Path, ready_voice: Voice) -> None:
     out = tmp_path / "hello.wav"
     result = run(
         "audio", "speech", "--input", "Hello in my own voice.", "--voice", ready_voice.id, "--output", str(out)
@@ -129,7 +134,7 @@ def test_speech_to_file(run, tmp_path: Path, ready_voice: Voice) -> None:  # typ
     assert doc["bytes"] == mp3.stat().st_size > 0 and doc["format"] == "mp3"
 
 
-def test_speech_error_leaves_no_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_speech_error_leaves_no_file(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "nope.wav"
     result = run("audio", "speech", "--input", "Hi.", "--voice", "voice_doesnotexist", "--output", str(out))
     assert result.exit_code == 1
@@ -148,18 +153,18 @@ def test_speech_error_leaves_no_file(run, tmp_path: Path) -> None:  # type: igno
         ("voice", "clones", "frobnicate"),
     ],
 )
-def test_usage_errors_exit_2(run, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def test_usage_errors_exit_2(run: Run, args: tuple[str, ...]) -> None:
     assert run(*args).exit_code == 2
 
 
-def test_missing_key_exits_2_and_bad_key_exits_1(run) -> None:  # type: ignore[no-untyped-def]
+def test_missing_key_exits_2_and_bad_key_exits_1(run: Run) -> None:
     assert run("voice", "clones", "list", env_overrides={"PYAI_API_KEY": None}).exit_code == 2
     bad = run("voice", "clones", "list", env_overrides={"PYAI_API_KEY": "sk-wrong"})
     assert bad.exit_code == 1
     assert "401" in bad.stderr
 
 
-def test_global_options_override_the_environment(run, server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+def test_global_options_override_the_environment(run: Run, server: LiveServer) -> None:
     result = run(
         "--api-key", server.api_key, "--base-url", server.base_url + "/v1", "voice", "clones", "list", "--json",
         env_overrides={"PYAI_API_KEY": "sk-wrong", "PYAI_BASE_URL": "http://127.0.0.1:9"},
@@ -168,7 +173,7 @@ def test_global_options_override_the_environment(run, server: LiveServer) -> Non
     assert json.loads(result.stdout)["object"] == "list"
 
 
-def test_agents_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_agents_commands(run: Run, tmp_path: Path) -> None:
     created = run(
         "agents", "create", "--name", "CLI agent", "--voice", "joe", "--greeting", "Hello!",
         "--instructions", "Be brief.", "--json",
