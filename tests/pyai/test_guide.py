@@ -55,7 +55,9 @@ def _shell(blocks: list[guide.Block], command: str) -> list[str]:
 def _write_raw(workdir: Path, clip_wav: bytes) -> None:
     """A raw recording as the guide imagines it: a lead-in, then the speech."""
     x, rate = sf.read(io.BytesIO(clip_wav), dtype="float32")
-    raw = np.concatenate([np.zeros(int(LEAD_IN_S * rate), dtype=np.float32), x])
+    # Silence after the speech too, so the guide's 10 s window fits a shorter clip.
+    tail = max(0, int((LEAD_IN_S + 11.0) * rate) - int(LEAD_IN_S * rate) - len(x))
+    raw = np.concatenate([np.zeros(int(LEAD_IN_S * rate), dtype=np.float32), x, np.zeros(tail, dtype=np.float32)])
     sf.write(workdir / "raw.wav", raw, rate, subtype="PCM_16")
 
 
