@@ -65,11 +65,12 @@ def normalize_base_url(url: str) -> str:
 class ClientConfig:
     """Everything a client needs, resolved once from arguments and environment."""
 
-    api_key: str
+    # repr=False: a logged or printed config must not leak the key.
+    api_key: str = field(repr=False)
     base_url: str
     timeout: httpx.Timeout
     max_retries: int
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def resolve(

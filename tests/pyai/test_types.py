@@ -178,3 +178,8 @@ def test_cli_format_choices_match_the_sdk() -> None:
     from pyai.resources.audio import RESPONSE_FORMATS
 
     assert tuple(f.value for f in AudioFormat) == RESPONSE_FORMATS
+
+
+def test_config_repr_does_not_leak_the_key() -> None:
+    pyai = PyAI(api_key="sk-very-secret", base_url="http://127.0.0.1:9")
+    assert "sk-very-secret" not in repr(pyai._transport.config)
