@@ -7,7 +7,7 @@ Config (on the agent)::
                   "answer": "We're open nine to five on {weekday}."}],
      "fallback": "Sorry, I can help with opening hours and bookings.",
      "end_call": {"examples": ["goodbye", "that's all"], "answer": "Goodbye!"},
-     "threshold": 0.5}
+     "threshold": 0.65}
 
 Matching must survive ASR errors ("when her you open") and paraphrase. Two scores are
 combined per example and the best intent wins when it clears ``threshold``:
@@ -34,7 +34,7 @@ from agent_server.responders import embeddings, slots
 from agent_server.responders.base import Responder, ResponderTurn
 
 DEFAULT_FALLBACK = "Sorry, I didn't catch that. Could you say it another way?"
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.65  # fuzzy ratios of unrelated short sentences reach ~0.55
 _PLACEHOLDER = re.compile(r"\{(date|weekday|time|number)\}")
 _ASK = {"date": "For which day?", "weekday": "For which day?", "time": "At what time?",
         "number": "For how many?"}

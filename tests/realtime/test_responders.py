@@ -23,6 +23,13 @@ from agent_server.responders.slots import extract
 from tests.realtime.conftest import AGENT_BODY
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _embeddings() -> None:
+    from agent_server.responders import embeddings
+
+    assert embeddings.wait_ready(120), "all-MiniLM-L6-v2 should load offline from its wheel"
+
+
 async def _say(responder, text: str, **kw) -> str:
     turn = ResponderTurn(text, **kw)
     return "".join([p async for p in responder.reply(turn)])
