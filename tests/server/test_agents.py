@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.realtime.conftest import AGENT_BODY, LiveServer, rt_server  # noqa: F401 - shared live server
+from tests.realtime.conftest import AGENT_BODY, LiveServer
+from tests.realtime.conftest import rt_server as rt_server  # the shared live-server fixture
 
 
 def test_agent_crud_and_pagination(rt_server: LiveServer) -> None:
