@@ -3,6 +3,8 @@ turn detection, stored per tenant and read fresh at the start of every live sess
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import time
 from typing import Any
 
@@ -12,13 +14,36 @@ from starlette.routing import Route
 
 from agent_server.api.common import ctx_of, json_body, page_params, principal
 from agent_server.context import ServerContext
-from agent_server.errors import BadRequest, NotFound
+from agent_server.auth import Principal
+from agent_server.errors import BadRequest, NotFound, Unauthorized
 from agent_server.ids import new_id
 from agent_server.responders import validate_responder_config
 
 KIND = "agent"
 _MAX_TEXT = 4096
 _MAX_INSTRUCTIONS = 32768
+TELEPHONY_PREFIX = "tel_"
+
+
+def new_telephony_token() -> str:
+    """The secret a phone provider presents for one agent (Twilio can't send headers,
+    so it rides the stream URL or ``customParameters``). Scoped to one agent's calls
+    by construction, unlike an API key, so it is safe to paste into a TwiML bin; it is
+    kept readable (shown on GET) because the TwiML needs it verbatim."""
+    return TELEPHONY_PREFIX + secrets.token_urlsafe(24)
+
+
+async def telephony_principal(ctx: ServerContext, agent_id: str | None, token: str) -> Principal:
+    """The caller behind a telephony token: ``realtime`` on this one agent only.
+
+    The agent is looked up across tenants (the token is the only credential); a wrong
+    token and an unknown agent get the same answer, so ids can't be probed."""
+    found = await ctx.store.get_any(KIND, agent_id) if agent_id else None
+    stored = found[1].get("telephony_token") if found else None
+    if not found or not isinstance(stored, str) or not hmac.compare_digest(stored.encode(), token.encode()):
+        raise Unauthorized("Invalid telephony token for this agent; copy it from GET /v1/agents/{id} "
+                           "(rotate with PATCH {\"telephony_token\": \"rotate\"}).", code="invalid_telephony_token")
+    return Principal(found[0], frozenset({"realtime"}), f"telephony:{agent_id}", agent=agent_id)
 
 
 def default_turn_detection(ctx: ServerContext) -> dict[str, Any]:
@@ -91,6 +116,7 @@ async def create_agent(request: Request) -> JSONResponse:
         "instructions": _text(body, "instructions", _MAX_INSTRUCTIONS) or "",
         "responder": _responder(body.get("responder")),
         "turn_detection": turn,
+        "telephony_token": new_telephony_token(),
         "created_at": int(time.time()),
     }
     await ctx.store.insert(KIND, who.tenant, doc["id"], doc)
@@ -130,7 +156,8 @@ async def update_agent(request: Request) -> JSONResponse:
     who = await principal(request, "agents:write")
     doc = await load_agent(ctx, who.tenant, request.path_params["agent_id"])
     body = await json_body(request)
-    unknown = set(body) - {"name", "voice", "greeting", "instructions", "responder", "turn_detection"}
+    unknown = set(body) - {"name", "voice", "greeting", "instructions", "responder", "turn_detection",
+                           "telephony_token"}
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.", param=sorted(unknown)[0])
     if "name" in body:
@@ -145,6 +172,11 @@ async def update_agent(request: Request) -> JSONResponse:
     if "turn_detection" in body:
         doc["turn_detection"] = validate_turn_detection(
             body["turn_detection"], doc.get("turn_detection") or default_turn_detection(ctx))
+    if "telephony_token" in body:
+        if body["telephony_token"] != "rotate":
+            raise BadRequest("'telephony_token' can only be set to \"rotate\" (the server picks the new token).",
+                             param="telephony_token")
+        doc["telephony_token"] = new_telephony_token()
     if not await ctx.store.replace(KIND, who.tenant, doc["id"], doc):
         raise NotFound(f"No agent '{doc['id']}'.", code="agent_not_found")
     return JSONResponse(doc)

@@ -32,11 +32,15 @@ def agent_param(conn: HTTPConnection, who: Principal | None = None) -> str | Non
     return q.get("agent") or q.get("model") or (who.agent if who else None)
 
 
-async def open_session(conn: HTTPConnection, secret: str | None = None, agent: str | None = None) -> Opened:
+async def open_session(conn: HTTPConnection, secret: str | None = None, agent: str | None = None,
+                       who: Principal | None = None) -> Opened:
     """Raises ApiError subclasses with messages a person can act on; on success a
-    session slot is held and must be given back with ``res.release_slot()``."""
+    session slot is held and must be given back with ``res.release_slot()``.
+
+    ``who``: a caller the transport already authenticated (a telephony token)."""
     ctx = ctx_of(conn)
-    who = await authenticate(conn, ctx.store, secret)
+    if who is None:
+        who = await authenticate(conn, ctx.store, secret)
     who.require("realtime")
     agent_id = agent or agent_param(conn, who)
     if not agent_id:

@@ -34,6 +34,11 @@ class RealtimeResources:
         self._count = 0
         self._count_lock = threading.Lock()
         self.limit = ctx.settings.limits.max_realtime_sessions
+        # A session with no client event and no audio packet for this long is ended:
+        # a vanished WebSocket peer or a data-channel-only WebRTC client must not hold
+        # one of the limited session slots forever. Browsers and Twilio send audio
+        # frames continuously (silence included), so live calls never reach it.
+        self.idle_timeout_s = float(getattr(ctx.settings.realtime, "idle_timeout_s", 300.0))
 
     @property
     def asr(self) -> AsrEngine:

@@ -76,6 +76,8 @@ class Transport(Protocol):
 
     async def send_event(self, event: dict[str, Any]) -> None: ...
     async def play(self, audio: np.ndarray) -> None: ...
+    # Called once all audio of one reply piece has been played out (Twilio echoes marks).
+    async def mark(self, name: str) -> None: ...
     async def clear_audio(self) -> None: ...
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
 
@@ -157,6 +159,7 @@ class RealtimeSession:
         self.closed = asyncio.Event()
         self._closing = False
         self.started_at = time.time()
+        self._last_input = time.monotonic()
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -166,12 +169,30 @@ class RealtimeSession:
         self.vad = VadDetector(self._vad_model, td.get("threshold", 0.5), td.get("silence_duration_ms", 500),
                                td.get("prefix_padding_ms", 300))
         self._tasks = [asyncio.create_task(self._writer(), name=f"{self.id}-writer"),
-                       asyncio.create_task(self._input_loop(), name=f"{self.id}-input")]
+                       asyncio.create_task(self._input_loop(), name=f"{self.id}-input"),
+                       asyncio.create_task(self._idle_watch(), name=f"{self.id}-idle")]
         await self.emit("session.created", session=self.session_object())
         greeting = (self.agent.get("greeting") or "").strip()
         if greeting:
             resp = self._produce(Pipeline([self._tts()]), ReplyText(greeting), ReplyEnd())
             self._release(resp)
+
+    def touch(self) -> None:
+        """The client is alive (an event, an audio packet, a played-mark echo)."""
+        self._last_input = time.monotonic()
+
+    async def _idle_watch(self) -> None:
+        limit = self.res.idle_timeout_s
+        while True:
+            await asyncio.sleep(min(5.0, max(0.2, limit / 4)))
+            if self.active is not None or self.spec is not None:
+                self.touch()  # the agent talking is not the client being idle
+                continue
+            if time.monotonic() - self._last_input >= limit:
+                await self.error("session_idle_timeout", f"No audio or events from the client for {limit:.0f} s; "
+                                 "the session was closed. Open a new one to talk again.")
+                self._out_q.put_nowait(("close", "idle timeout"))
+                return
 
     async def close(self) -> None:
         if self._closing:
@@ -223,7 +244,9 @@ class RealtimeSession:
                     await self.transport.send_event(item)
                 elif kind == "audio":
                     resp, piece, chunk = item
-                    if resp.status != "in_progress":
+                    # Not `!= "in_progress"`: a reply is marked completed as soon as its
+                    # last chunk is queued, and that chunk must still go out.
+                    if resp.status == "cancelled":
                         continue
                     if self.transport.audio_events:
                         await self.transport.send_event(self._event(
@@ -233,6 +256,10 @@ class RealtimeSession:
                     else:
                         await self.transport.play(chunk)
                     piece.sent += len(chunk)
+                elif kind == "mark":
+                    resp, name = item
+                    if resp.status != "cancelled":
+                        await self.transport.mark(name)
                 elif kind == "close":
                     await self.transport.close(1000, item)
                     return
@@ -246,7 +273,7 @@ class RealtimeSession:
         kept: list[tuple[str, Any]] = []
         while not self._out_q.empty():
             kind, item = self._out_q.get_nowait()
-            if kind == "audio" and item[0] is resp:
+            if kind in ("audio", "mark") and item[0] is resp:
                 continue
             kept.append((kind, item))
         for k in kept:
@@ -321,6 +348,7 @@ class RealtimeSession:
     # ---- inbound -------------------------------------------------------------------------
 
     async def handle_event(self, raw: str | bytes) -> None:
+        self.touch()
         if len(raw) > MAX_EVENT_BYTES:
             await self.error("event_too_large", "The event is larger than 16 MiB; send audio in smaller appends.")
             return
@@ -378,6 +406,7 @@ class RealtimeSession:
         """Raw audio from a transport, float32 mono 16 kHz."""
         if pcm16k.size == 0 or self._closing:
             return
+        self._last_input = time.monotonic()
         if self.turn_detection is None:
             if self._ptt_len + len(pcm16k) <= MAX_TURN_S * 16000:
                 self._ptt.append(pcm16k)
@@ -626,6 +655,7 @@ class RealtimeSession:
                         await asyncio.sleep(wait)
                     self._out_q.put_nowait(("audio", (resp, piece, chunk)))
                     self._play_end = max(self._play_end, loop.time()) + len(chunk) / OUT_RATE
+                self._out_q.put_nowait(("mark", (resp, f"{resp.id}.{len(resp.pieces)}")))
             elif isinstance(frame, ReplyEnd):
                 resp.timings.update(frame.timings)
                 resp.end_call = frame.end_call

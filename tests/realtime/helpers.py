@@ -63,3 +63,22 @@ class Client:
 
 def silence(seconds: float, rate: int = 24000) -> np.ndarray:
     return np.zeros(int(seconds * rate), np.float32)
+
+
+def ulaw_encode(x: np.ndarray) -> bytes:
+    """G.711 μ-law on 14-bit samples (the reference ``linear2ulaw`` form), written out
+    here rather than taken from the server so the tests check its codec against the
+    standard."""
+    s = np.clip(np.round(np.asarray(x, np.float64) * 32767), -32768, 32767).astype(np.int32) >> 2
+    mag = np.minimum(np.abs(s), 8159) + 0x21
+    seg = np.maximum(np.floor(np.log2(mag)).astype(np.int32) - 5, 0)
+    code = np.where(seg > 7, 0x7F, (np.minimum(seg, 7) << 4) | ((mag >> (np.minimum(seg, 7) + 1)) & 0x0F))
+    return (np.where(s < 0, code ^ 0x7F, code ^ 0xFF) & 0xFF).astype(np.uint8).tobytes()
+
+
+def ulaw_decode(data: bytes) -> np.ndarray:
+    """G.711 μ-law bytes → float32 in [-1, 1]."""
+    b = ~np.frombuffer(data, np.uint8).astype(np.int32) & 0xFF
+    exponent = (b >> 4) & 0x07
+    mag = (((b & 0x0F) << 3) + 0x84 << exponent) - 0x84
+    return (np.where(b & 0x80, -mag, mag) / 32768.0).astype(np.float32)

@@ -2,9 +2,14 @@
 
 In: ``connected``, ``start`` (``streamSid``, ``customParameters``), ``media`` (base64
 μ-law, 20 ms), ``mark`` (our marks echoed once played), ``dtmf``, ``stop``. Out:
-``media`` in 20 ms frames, a ``mark`` after each reply chunk, ``clear`` on barge-in.
-Auth is a key with the ``realtime`` scope (an API key or a client secret bound to the
-agent) as ``?token=`` or ``customParameters.token``, since Twilio can't send headers.
+``media`` in 20 ms frames, a ``mark`` after each reply piece (a sentence or clause, so
+the echoes tell how far playback got), ``clear`` on barge-in.
+
+Auth: Twilio can't send headers, so the credential rides the stream URL (``?token=``)
+or ``start.customParameters.token``: the agent's telephony token (``tel_...``, scoped to
+that one agent, shown on ``GET /v1/agents/{id}``), or a key with the ``realtime`` scope
+(an API key, or a client secret bound to the agent). The agent is ``?agent=`` or
+``customParameters.agent``. A refused stream is closed with code 1008 and the reason.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ from typing import Any
 import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from agent_server.api.agents import TELEPHONY_PREFIX, telephony_principal
+from agent_server.api.common import ctx_of
 from agent_server.errors import ApiError
 from agent_server.realtime.audio import Decoder, Encoder
-from agent_server.realtime.opening import open_session
+from agent_server.realtime.opening import Opened, open_session
 from agent_server.realtime.session import RealtimeSession
 
 log = logging.getLogger("agent_server.realtime")
 FRAME_BYTES = 160  # 20 ms of μ-law at 8 kHz
+ULAW_SILENCE = b"\xff"
 
 
 class TwilioTransport:
@@ -37,10 +45,15 @@ class TwilioTransport:
         self.stream_sid = stream_sid
         self.encoder = Encoder("audio/pcmu")
         self._rest = b""
-        self._marks = 0
+        self.played: list[str] = []  # mark names Twilio echoed back, in order
 
     async def _send(self, msg: dict[str, Any]) -> None:
         await self.ws.send_text(json.dumps(msg, separators=(",", ":")))
+
+    async def _media(self, data: bytes) -> None:
+        for i in range(0, len(data), FRAME_BYTES):
+            await self._send({"event": "media", "streamSid": self.stream_sid,
+                              "media": {"payload": base64.b64encode(data[i:i + FRAME_BYTES]).decode()}})
 
     async def send_event(self, event: dict[str, Any]) -> None:
         if event.get("type") == "error":
@@ -50,12 +63,15 @@ class TwilioTransport:
         data = self._rest + self.encoder.encode(audio)
         cut = len(data) - len(data) % FRAME_BYTES
         self._rest = data[cut:]
-        for i in range(0, cut, FRAME_BYTES):
-            await self._send({"event": "media", "streamSid": self.stream_sid,
-                              "media": {"payload": base64.b64encode(data[i:i + FRAME_BYTES]).decode()}})
-        if cut:
-            self._marks += 1
-            await self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": f"chunk{self._marks}"}})
+        await self._media(data[:cut])
+
+    async def mark(self, name: str) -> None:
+        # A piece rarely ends on a 20 ms boundary: pad its tail with silence so the
+        # mark really follows all of its audio.
+        if self._rest:
+            await self._media(self._rest + ULAW_SILENCE * (FRAME_BYTES - len(self._rest)))
+            self._rest = b""
+        await self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
 
     async def clear_audio(self) -> None:
         self._rest = b""
@@ -65,6 +81,17 @@ class TwilioTransport:
         if self.ws.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await self.ws.close(code)
+
+
+async def _open(ws: WebSocket, params: dict[str, Any]) -> Opened:
+    token = ws.query_params.get("token") or params.get("token")
+    agent = ws.query_params.get("agent") or params.get("agent") or None
+    token = token if isinstance(token, str) and token else None
+    agent = agent if isinstance(agent, str) else None
+    if token and token.startswith(TELEPHONY_PREFIX):
+        who = await telephony_principal(ctx_of(ws), agent, token)
+        return await open_session(ws, agent=agent, who=who)
+    return await open_session(ws, secret=token, agent=agent)
 
 
 async def twilio_websocket(ws: WebSocket) -> None:
@@ -82,9 +109,8 @@ async def twilio_websocket(ws: WebSocket) -> None:
     info = start.get("start") if isinstance(start.get("start"), dict) else {}
     params = info.get("customParameters") if isinstance(info.get("customParameters"), dict) else {}
     sid = str(start.get("streamSid") or info.get("streamSid") or "")
-    token = ws.query_params.get("token") or params.get("token")
     try:
-        opened = await open_session(ws, secret=token or None, agent=params.get("agent") or None)
+        opened = await _open(ws, params)
     except ApiError as exc:
         log.info("twilio stream %s refused: %s", sid, exc.message)
         await ws.close(1008, exc.message[:120])
@@ -101,11 +127,17 @@ async def twilio_websocket(ws: WebSocket) -> None:
                 msg = json.loads(await ws.receive_text())
                 if not isinstance(msg, dict):
                     continue
-                if msg.get("event") == "media":
-                    payload = (msg.get("media") or {}).get("payload", "")
+                event = msg.get("event")
+                if event == "media":
+                    media = msg.get("media") if isinstance(msg.get("media"), dict) else {}
                     with contextlib.suppress(binascii.Error, ValueError, TypeError):
-                        session.push_audio(decoder.decode(base64.b64decode(payload, validate=True)))
-                elif msg.get("event") == "stop":
+                        session.push_audio(decoder.decode(base64.b64decode(media.get("payload", ""), validate=True)))
+                elif event == "mark":
+                    mark = msg.get("mark") if isinstance(msg.get("mark"), dict) else {}
+                    if isinstance(mark.get("name"), str):
+                        transport.played.append(mark["name"])
+                        session.touch()
+                elif event == "stop":
                     break
         except (WebSocketDisconnect, ValueError, RuntimeError):
             pass

@@ -98,6 +98,9 @@ class WebRTCTransport:
     async def play(self, audio: np.ndarray) -> None:
         self.track.push(audio)
 
+    async def mark(self, name: str) -> None:  # playback progress is not reported here
+        return None
+
     async def clear_audio(self) -> None:
         self.track.clear()
 

@@ -36,6 +36,9 @@ class WebSocketTransport:
     async def play(self, audio: np.ndarray) -> None:  # audio rides events here
         raise NotImplementedError
 
+    async def mark(self, name: str) -> None:  # playback progress is not reported here
+        return None
+
     async def clear_audio(self) -> None:
         return None
 
