@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from agent_server.api.common import ctx_of, json_body, page_params, principal
-from agent_server.context import ServerContext
 from agent_server.auth import Principal
+from agent_server.context import ServerContext
 from agent_server.errors import BadRequest, NotFound, Unauthorized
 from agent_server.ids import new_id
 from agent_server.responders import validate_responder_config
