@@ -36,28 +36,10 @@ def free_port() -> int:
 
 
 def piper_speech(text: str = SENTENCES) -> tuple[np.ndarray, int]:
-    """Piper speech made genuinely wideband, at 44.1 kHz.
+    """Piper speech made genuinely wideband (see :mod:`voices.demo_clip`), at 44.1 kHz."""
+    from voices.demo_clip import demo_speech
 
-    The bundled Piper voice is itself band-limited: its energy falls off a cliff near
-    9 kHz (measured: -93 dB at 8-9 kHz, -115 dB at 9-10 kHz), so an honest gate rejects
-    it just like an upsampled phone call. A real microphone has speech energy (fricatives,
-    breath) up to 12 kHz and beyond; we regenerate it the way HE-AAC's spectral band
-    replication does: the 4.5-9 kHz band, shifted up by 4.5 kHz (single sideband) and
-    12 dB down, gives speech-correlated energy to ~13.5 kHz.
-    """
-    from scipy.signal import butter, hilbert, sosfiltfilt
-
-    from voices.audio_io import resample
-    from voices.models import piper
-
-    x = np.concatenate([c.audio_float_array for c in piper().synthesize(text)]).astype(np.float32)
-    rate = 44100
-    y = resample(x, 22050, rate).astype(np.float64)
-    band = sosfiltfilt(butter(6, [4500, 9000], "bandpass", fs=rate, output="sos"), y)
-    t = np.arange(len(y)) / rate
-    shifted = np.real(hilbert(band) * np.exp(2j * np.pi * 4500 * t))
-    out = y + 10 ** (-12 / 20) * shifted
-    return (0.9 * out / max(1e-6, np.abs(out).max()) * min(1.0, np.abs(x).max() / 0.9)).astype(np.float32), rate
+    return demo_speech(text)
 
 
 def wav_bytes(x: np.ndarray, rate: int, subtype: str = "PCM_16") -> bytes:
@@ -81,10 +63,9 @@ def speech_wav(speech_clip: tuple[np.ndarray, int]) -> bytes:
 @pytest.fixture(scope="session")
 def narrowband_wav(speech_clip: tuple[np.ndarray, int]) -> bytes:
     """The same speech as a telephone capture (8 kHz) upsampled to look like 48 kHz."""
-    from voices.audio_io import resample
+    from voices.demo_clip import telephone
 
-    x, sr = speech_clip
-    return wav_bytes(resample(resample(x, sr, 8000), 8000, 48000), 48000)
+    return wav_bytes(*telephone(*speech_clip))
 
 
 def redis_available() -> bool:
