@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -21,6 +22,7 @@ class LiveServer:
     base_url: str
     api_key: str
     data_dir: Path
+    app: Any = None  # the in-process app, for reading and tuning its realtime resources
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, headers={"authorization": f"Bearer {self.api_key}"}, timeout=30)
@@ -61,7 +63,7 @@ def rt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     from agent_server.responders import embeddings
 
     embeddings.wait_ready(120)
-    yield LiveServer(f"http://127.0.0.1:{port}", key_file.read_text().strip(), data)
+    yield LiveServer(f"http://127.0.0.1:{port}", key_file.read_text().strip(), data, app)
     server.should_exit = True
     thread.join(10)
 
@@ -115,6 +117,18 @@ def agent_id(rt_server: LiveServer) -> str:
         r = c.post("/v1/agents", json=AGENT_BODY)
         assert r.status_code == 201, r.text
         return r.json()["id"]
+
+
+@pytest.fixture(scope="session")
+def chatty_agent(rt_server: LiveServer) -> str:
+    """An agent whose greeting (~12 s) is long enough to talk over."""
+    body = {**AGENT_BODY, "name": "Chatty", "greeting": (
+        "Hello and welcome to the bistro. Today we have a long list of specials, starting with a slow cooked "
+        "vegetable soup, followed by grilled fish with lemon butter, and finally a chocolate tart.")}
+    with rt_server.client() as c:
+        r = c.post("/v1/agents", json=body)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
 
 
 def run(coro: object) -> object:

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
 import websockets
 
-from tests.realtime.conftest import AGENT_BODY, LiveServer
+from tests.realtime.conftest import LiveServer
 from tests.realtime.helpers import ulaw_decode, ulaw_encode
 
 RATE = 8000
@@ -119,18 +118,6 @@ def _token(srv: LiveServer, agent: str) -> str:
         token = c.get(f"/v1/agents/{agent}").json()["telephony_token"]
     assert token.startswith("tel_")
     return str(token)
-
-
-@pytest.fixture(scope="module")
-def chatty_agent(rt_server: LiveServer) -> str:
-    """An agent whose greeting is long enough to talk over."""
-    body = {**AGENT_BODY, "name": "Chatty", "greeting": (
-        "Hello and welcome to the bistro. Today we have a long list of specials, starting with a slow cooked "
-        "vegetable soup, followed by grilled fish with lemon butter, and finally a chocolate tart.")}
-    with rt_server.client() as c:
-        r = c.post("/v1/agents", json=body)
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
 
 
 async def test_phone_call_with_telephony_token(rt_server: LiveServer, agent_id: str,

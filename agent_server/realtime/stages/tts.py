@@ -1,8 +1,12 @@
 """Reply text → audio in the agent's voice, piece by piece, stoppable between pieces.
 
-Each :class:`ReplyText` goes through ``voices.synthesis.synthesize_stream`` (Piper, then
-conversion toward a cloned voice), which itself yields sentence/clause pieces; every
-step of that generator runs in the CPU pool, so a barge-in (task cancellation) stops
+Each :class:`ReplyText` is cut into sentences here (``split_sentences`` on the text as
+written, so transcripts keep "7:30 PM" rather than the normalised words) and each
+sentence goes through ``voices.synthesis.synthesize_stream`` (Piper, then conversion
+toward a cloned voice). One :class:`ReplyAudio` per sentence, carrying that sentence's
+own text, is what lets a barge-in report exactly the words that were sent: a greeting
+spoken as one multi-sentence text used to be attributed wholly to its first chunk.
+Every synthesis step runs in the CPU pool, so a barge-in (task cancellation) stops
 synthesis after the piece in flight instead of after the whole reply.
 """
 
@@ -17,6 +21,7 @@ import numpy as np
 from agent_server.realtime.pipeline import Frame, ReplyAudio, ReplyEnd, ReplyText, Stage
 
 _DONE = object()
+GAP_S = 0.15  # the pause synthesize_stream puts between sentences (voices.synthesis._GAP_S)
 
 
 def _next(it: Iterator[np.ndarray]) -> Any:
@@ -33,8 +38,10 @@ class TtsStage(Stage):
 
     async def process(self, frames: AsyncIterator[Frame]) -> AsyncIterator[Frame]:
         from voices.synthesis import synthesize_stream
+        from voices.text_normalize import split_sentences
 
         first_ms: float | None = None
+        gap = np.zeros(int(GAP_S / self.speed * 24000), np.float32)
         async for frame in frames:
             if isinstance(frame, ReplyEnd):
                 if first_ms is not None:
@@ -45,20 +52,23 @@ class TtsStage(Stage):
             if not isinstance(frame, ReplyText):
                 yield frame
                 continue
-            try:
-                stream = synthesize_stream(frame.text, self.profile, self.speed)
-            except ValueError:  # nothing speakable ("...", emoji): skip the piece
-                continue
-            text = frame.text
-            while True:
-                t0 = time.perf_counter()
-                chunk = await self.run_cpu(_next, stream)
-                if chunk is _DONE:
-                    break
-                ms = (time.perf_counter() - t0) * 1000
-                if first_ms is None:
-                    first_ms = ms
-                # Later pieces of the same text carry no text: the transcript is
-                # attributed to the piece that starts it.
-                yield ReplyAudio(text, chunk, ms)
-                text = ""
+            for sentence in split_sentences(frame.text) or [frame.text]:
+                try:
+                    stream = synthesize_stream(sentence, self.profile, self.speed)
+                except ValueError:  # nothing speakable ("...", emoji): skip the piece
+                    continue
+                text = sentence
+                while True:
+                    t0 = time.perf_counter()
+                    chunk = await self.run_cpu(_next, stream)
+                    if chunk is _DONE:
+                        break
+                    ms = (time.perf_counter() - t0) * 1000
+                    if first_ms is None:
+                        first_ms = ms
+                    else:
+                        chunk = np.concatenate([gap, chunk])
+                    # Should synthesis cut a sentence further, the later chunks carry
+                    # no text: the words are attributed to the chunk that starts them.
+                    yield ReplyAudio(text, chunk, ms)
+                    text = ""
