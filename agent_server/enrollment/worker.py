@@ -60,7 +60,15 @@ class EnrollmentWorker:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def _heartbeat(self, voice_id: str) -> None:
+        lease = self.ctx.settings.worker.job_lease_s
+        while True:
+            await asyncio.sleep(lease / 3)
+            with contextlib.suppress(Exception):
+                await self.ctx.store.extend_job(voice_id, lease)
+
     async def _guarded(self, job: ClaimedJob) -> None:
+        beat = asyncio.create_task(self._heartbeat(job.voice_id))
         try:
             await self.process(job)
         except asyncio.CancelledError:
@@ -70,6 +78,7 @@ class EnrollmentWorker:
             # max_attempts turns a poison clip into a failed voice instead of a loop.
             log.exception("enrollment of %s failed", job.voice_id)
         finally:
+            beat.cancel()
             self._slots.release()
             with contextlib.suppress(Exception):
                 self.ctx.metrics.jobs_pending.set(await self.ctx.store.pending_jobs())

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from agent_server.context import ServerContext
+from agent_server.realtime.scheduler import CpuScheduler
 from agent_server.realtime.stages.asr import AsrEngine, shared_engine
 from agent_server.realtime.stages.vad import VadPool
 
@@ -29,6 +30,8 @@ class RealtimeResources:
         self.ctx = ctx
         self.vad_pool = VadPool()
         self.vad_exec = ThreadPoolExecutor(2, thread_name_prefix="vad")
+        # Realtime model work enters the shared pool through here, earliest deadline first.
+        self.sched = CpuScheduler(ctx.cpu, ctx.settings.models.cpu_pool_size)
         self._asr: AsrEngine | None = None
         self._asr_lock = asyncio.Lock()
         self._count = 0

@@ -66,6 +66,7 @@ PIECE_S = 0.04  # audio delta size
 MAX_APPEND_BYTES = 15 * 1024 * 1024  # OpenAI's per-event limit on base64 audio
 MAX_APPEND_S = 30.0
 MAX_EVENT_BYTES = 16 * 1024 * 1024
+DEADLINE_MARGIN_S = 0.3  # about one sentence of TTS on two busy cores
 
 
 class Transport(Protocol):
@@ -106,6 +107,13 @@ class Response:
     end_call: bool = False
     responder_state: object = None
     user_text: str | None = None
+    due: float = 0.0  # event-loop time the caller starts waiting for this reply
+    produced_s: float = 0.0  # seconds of audio synthesized so far
+
+    def deadline(self) -> float:
+        """When the next piece of work is needed: once the audio produced so far
+        would have played out, counted from ``due``, less a margin for the work itself."""
+        return self.due + self.produced_s - DEADLINE_MARGIN_S
 
     def sent_transcript(self) -> str:
         words: list[str] = []
@@ -174,7 +182,7 @@ class RealtimeSession:
         await self.emit("session.created", session=self.session_object())
         greeting = (self.agent.get("greeting") or "").strip()
         if greeting:
-            resp = self._produce(Pipeline([self._tts()]), ReplyText(greeting), ReplyEnd())
+            resp = self._produce(lambda r: Pipeline([self._tts(r)]), ReplyText(greeting), ReplyEnd())
             self._release(resp)
 
     def touch(self) -> None:
@@ -434,7 +442,11 @@ class RealtimeSession:
                 await self._cancel(self.active, "turn_detected")
         elif isinstance(ev, SpeechPaused):
             self._discard_spec()
-            self.spec = self._produce_for_turn(UserAudio(ev.audio), ev.turn_id)
+            # Speculation spends CPU on turns that may go on; with work already waiting
+            # for the pool it would only delay replies that callers are waiting for.
+            if not self.res.sched.busy:
+                slack = max(0.0, (self.vad.silence - self.vad.speculate) / 16000) if self.vad else 0.0
+                self.spec = self._produce_for_turn(UserAudio(ev.audio), ev.turn_id, slack)
         elif isinstance(ev, SpeechResumed):
             self._discard_spec()
         elif isinstance(ev, SpeechStopped):
@@ -480,7 +492,7 @@ class RealtimeSession:
         item = self._user_item or new_id("item")
         self._user_item = None
         await self.emit("input_audio_buffer.committed", item_id=item, previous_item_id=None)
-        resp = self._produce(self._pipeline(with_asr=True), UserAudio(audio))
+        resp = self._produce(lambda r: self._pipeline(r, with_asr=True), UserAudio(audio))
         resp.user_item_id = item
         if self.turn_detection is not None and self.create_response:
             if self.active is not None and self.active.status == "in_progress":
@@ -547,7 +559,7 @@ class RealtimeSession:
                              "create a user message first.", event_id=event.get("event_id"))
             return
         text, self._pending_user = self._pending_user, None
-        self._release(self._produce(self._pipeline(with_asr=False), UserText(text)))
+        self._release(self._produce(lambda r: self._pipeline(r, with_asr=False), UserText(text)))
 
     async def _response_cancel(self, event: dict[str, Any]) -> None:
         if self.active is None or self.active.status != "in_progress":
@@ -565,31 +577,47 @@ class RealtimeSession:
 
     # ---- replies -----------------------------------------------------------------------
 
-    def _tts(self) -> TtsStage:
-        return TtsStage(self.profile, self.run_cpu)
+    def _tts(self, resp: Response) -> TtsStage:
+        return TtsStage(self.profile, self._cpu(resp, "tts"))
 
-    def _pipeline(self, *, with_asr: bool) -> Pipeline:
+    def _pipeline(self, resp: Response, *, with_asr: bool) -> Pipeline:
         stages: list[Any] = []
         if with_asr:
-            stages.append(AsrStage(self.res.asr, self.run_cpu))
-        stages.append(ResponderStage(self.responder, lambda: self.history, lambda: self.instructions, self.run_cpu))
-        stages.append(self._tts())
+            stages.append(AsrStage(self.res.asr, self._cpu(resp, "asr")))
+        stages.append(ResponderStage(self.responder, lambda: self.history, lambda: self.instructions,
+                                     self._cpu(resp, "responder")))
+        stages.append(self._tts(resp))
         return Pipeline(stages)
 
-    def _produce_for_turn(self, frame: UserAudio, turn_id: int) -> Response:
-        resp = self._produce(self._pipeline(with_asr=True), frame)
+    def _cpu(self, resp: Response, kind: str) -> Callable[..., Awaitable[Any]]:
+        """The CPU runner for one reply's stages: each job goes to the shared scheduler
+        with the reply's current deadline (see :mod:`.scheduler`)."""
+
+        async def run(fn: Callable[..., Any], *args: Any) -> Any:
+            return await self.res.sched.run(resp.deadline(), kind, fn, *args)
+
+        return run
+
+    def _produce_for_turn(self, frame: UserAudio, turn_id: int, slack: float = 0.0) -> Response:
+        resp = self._produce(lambda r: self._pipeline(r, with_asr=True), frame, slack=slack)
         resp.turn_id = turn_id
         return resp
 
-    def _produce(self, pipeline: Pipeline, *frames: Frame) -> Response:
+    def _produce(self, build: Callable[[Response], Pipeline], *frames: Frame, slack: float = 0.0) -> Response:
+        """Start a reply's pipeline. ``slack``: how long until anyone waits for it (a
+        speculative reply is due when the silence would close the turn)."""
         # Two frames of look-ahead: enough for the next sentence to be ready when the
         # current one ends, little enough that a barge-in wastes little synthesis.
         resp = Response(new_id("resp"), new_id("item"), asyncio.Queue(maxsize=3))
+        resp.due = asyncio.get_running_loop().time() + slack
         resp.responder_state = self.responder.snapshot()
+        pipeline = build(resp)
 
         async def run() -> None:
             try:
                 async for out in pipeline.run(*frames):
+                    if isinstance(out, ReplyAudio):
+                        resp.produced_s += len(out.audio) / OUT_RATE
                     await resp.queue.put(out)
             except asyncio.CancelledError:
                 raise
@@ -605,6 +633,7 @@ class RealtimeSession:
 
     def _release(self, resp: Response) -> None:
         resp.released_at = time.perf_counter()
+        resp.due = min(resp.due, asyncio.get_running_loop().time())
         self.active = resp
         resp.speaker = asyncio.create_task(self._speak(resp), name=f"{resp.id}-speaker")
 

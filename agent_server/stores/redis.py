@@ -158,6 +158,9 @@ class RedisStore:
             return None
         return ClaimedJob(found[0].decode(), int(found[1]))
 
+    async def extend_job(self, voice_id: str, lease_s: float) -> None:
+        await self.r.zadd(self.k("jobs"), {voice_id: time.time() + lease_s}, xx=True)
+
     async def complete_job(self, voice_id: str) -> None:
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.zrem(self.k("jobs"), voice_id)

@@ -167,6 +167,9 @@ class SQLiteStore:
         ).fetchone()
         return ClaimedJob(row[0], int(row[1])) if row else None
 
+    async def extend_job(self, voice_id: str, lease_s: float) -> None:
+        self.db.execute("UPDATE jobs SET visible_at = ? WHERE voice_id = ?", (time.time() + lease_s, voice_id))
+
     async def complete_job(self, voice_id: str) -> None:
         self.db.execute("DELETE FROM jobs WHERE voice_id = ?", (voice_id,))
 

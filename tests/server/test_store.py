@@ -96,6 +96,17 @@ async def test_jobs_lease_and_reappear(store: Store) -> None:
     assert await store.pending_jobs() == 0
 
 
+async def test_extend_keeps_a_running_job_hidden(store: Store) -> None:
+    await store.enqueue_job("v1")
+    assert (await store.claim_job(lease_s=0.3)).voice_id == "v1"
+    await store.extend_job("v1", 10)
+    await asyncio.sleep(0.4)
+    assert await store.claim_job(lease_s=10) is None
+    await store.complete_job("v1")
+    await store.extend_job("v1", 10)  # a finished job is not brought back
+    assert await store.pending_jobs() == 0
+
+
 async def test_concurrent_claims_never_double_book(store: Store) -> None:
     for i in range(10):
         await store.enqueue_job(f"v{i}")
