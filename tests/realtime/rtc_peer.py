@@ -64,6 +64,7 @@ class Peer:
         self.closed = asyncio.Event()
         self._new = asyncio.Event()
         self._tasks: list[asyncio.Future[Any]] = []
+        self.call_id = ""
 
         @self.channel.on("message")
         def on_message(msg: str) -> None:
@@ -96,6 +97,7 @@ class Peer:
                                 content=self.pc.localDescription.sdp,
                                 headers={"authorization": f"Bearer {key}", "content-type": "application/sdp"})
         assert r.status_code == 201, r.text
+        self.call_id = r.headers["location"].rsplit("/", 1)[-1]
         await self.pc.setRemoteDescription(RTCSessionDescription(r.text, "answer"))
 
     async def until(self, type_: str, timeout: float = 60, after: int = 0, **match: Any) -> dict[str, Any]:

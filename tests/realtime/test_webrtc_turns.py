@@ -66,25 +66,27 @@ async def test_idle_sessions_are_closed_and_free_their_slot(rt_server: LiveServe
     with an error saying why, and its session slot is given back."""
     from tests.realtime.helpers import Client
 
-    res = resources(rt_server.app.state.ctx)
+    ctx = rt_server.app.state.ctx
+    res = resources(ctx)
     saved, res.idle_timeout_s = res.idle_timeout_s, 2.0
     try:
-        before = res.active
         peer = Peer(with_mic=False)
         await peer.call(rt_server.base_url, agent_id, rt_server.api_key)
         ws = await Client.connect(f"{rt_server.ws_url}/v1/realtime?agent={agent_id}", rt_server.api_key)
         await peer.until("response.done")  # the greeting does not count as idling
+        assert peer.call_id in ctx.extras["realtime_calls"]
         err = await peer.until("error", 30)
         assert err["error"]["code"] == "session_idle_timeout"
         await asyncio.wait_for(peer.closed.wait(), 15)
         ev = await ws.until("error", 30)
         assert ev["error"]["code"] == "session_idle_timeout"
         await asyncio.wait_for(ws.ws.wait_closed(), 15)
+        # Call.end gives the session slot back, then forgets the call.
         for _ in range(100):
-            if res.active == before:
+            if peer.call_id not in ctx.extras["realtime_calls"]:
                 break
             await asyncio.sleep(0.1)
-        assert res.active == before
+        assert peer.call_id not in ctx.extras["realtime_calls"]
         await peer.close()
     finally:
         res.idle_timeout_s = saved
