@@ -158,7 +158,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_data = Path(__file__).resolve().parent.parent.parent / "shared/data/libritts8"
     ap.add_argument("data", nargs="?", default=str(default_data))
-    ap.add_argument("--methods", default="meanvar", help="comma-separated conversion methods")
+    ap.add_argument("--methods", default="meanvar+warp", help="comma-separated conversion methods")
     ap.add_argument("--speakers", default="", help="comma-separated speakers to enroll (default: all)")
     ap.add_argument("--save", default="", help="folder to write each output as WAV")
     args = ap.parse_args()
@@ -180,18 +180,22 @@ def main() -> None:
 
     methods = [m for m in args.methods.split(",") if m]
     rows = {name: Row(name, [], [], [], []) for name in ["base (joe, unconverted)", *methods]}
-    base_out = []
-    for text in SENTENCES:
-        t = time.perf_counter()
-        y = synthesize(text, None)
-        rows["base (joe, unconverted)"].synth_s += time.perf_counter() - t
-        rows["base (joe, unconverted)"].audio_s += len(y) / OUTPUT_RATE
-        base_out.append((text, y, transcribe(y)))
     for spk in enrolled:
+        # The base voice is rendered anew for every speaker: Piper's prosody varies from
+        # call to call, and its WER then rests on as many renderings as each method's.
+        base_out = []
+        for text in SENTENCES:
+            t = time.perf_counter()
+            y = synthesize(text, None)
+            rows["base (joe, unconverted)"].synth_s += time.perf_counter() - t
+            rows["base (joe, unconverted)"].audio_s += len(y) / OUTPUT_RATE
+            base_out.append((text, y, transcribe(y)))
         idx = names.index(spk.name)
         t = time.perf_counter()
         asr_transcript = transcribe(spk.enroll)
-        profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=asr_transcript)
+        profile = build_profile(
+            spk.enroll, OUTPUT_RATE, transcript=asr_transcript, exemplars=any("knn" in m for m in methods)
+        )
         enroll_s = time.perf_counter() - t
         outputs: dict[str, list[tuple[str, np.ndarray, str]]] = {"base (joe, unconverted)": base_out}
         for method in methods:
@@ -216,10 +220,9 @@ def main() -> None:
                 row.other_sim.append(float(np.max(np.delete(sims, idx))))
                 row.ident.append(int(np.argmax(sims)) == idx)
                 row.judge.append(judge.identify(y) == spk.name)
-                if system != "base (joe, unconverted)" or spk is enrolled[0]:
-                    e, n = wer_counts(text, hyp)
-                    row.errors += e
-                    row.words += n
+                e, n = wer_counts(text, hyp)
+                row.errors += e
+                row.words += n
         per = "  ".join(
             f"{m}: sim {np.mean(rows[m].target_sim[-5:]):.2f} id {sum(rows[m].ident[-5:])}/5 "
             f"judge {sum(rows[m].judge[-5:])}/5"

@@ -44,7 +44,7 @@ class VoiceProfile:
     version: int = FORMAT_VERSION
     # Which mapping :func:`voices.conversion.convert` applies; benchmarks override it to
     # compare methods on one profile.
-    method: str = "meanvar"
+    method: str = "meanvar+warp"
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
@@ -101,16 +101,28 @@ def base_voice_features(text: str) -> conversion.Features:
 
 
 def build_profile(
-    samples: np.ndarray, sample_rate: int, *, transcript: str = ""
+    samples: np.ndarray, sample_rate: int, *, transcript: str = "", exemplars: bool = False
 ) -> VoiceProfile:
-    """Learn a voice from a reference clip that already passed the quality gate."""
+    """Learn a voice from a reference clip that already passed the quality gate.
+
+    ``transcript`` (the gate's ASR transcript) lets Piper read the same words, so the
+    base voice and the speaker can be aligned frame by frame; when it is empty the
+    bundled ASR is run here. Without usable words the profile falls back to statistics
+    against a fixed text (mean/variance mapping only, no frequency warp).
+
+    ``exemplars`` also stores the aligned frames the ``knn*`` methods need (a few hundred
+    kB); the default method needs only statistics and the warp factor (a few kB).
+    """
     x = np.asarray(samples, np.float32).reshape(-1)
     if x.size < sample_rate:
         raise ValueError("the reference clip is shorter than one second")
     ref = resample(x, sample_rate, conversion.RATE)
-    target_feats = conversion.analyze(ref, accurate_f0=True)
+    target_feats = conversion.analyze(ref)
     target = conversion.Stats.of(target_feats)
     text = transcript.strip()
+    if not text:
+        # The frequency warp and the exemplars need the base voice saying the same words.
+        text = _transcribe(ref)
     source_feats = None
     if len(text) >= 20:
         try:
@@ -120,9 +132,49 @@ def build_profile(
             source_feats = None
     if source_feats is None:
         source = _generic_source_stats()
+    extras: dict[str, np.ndarray] = {}
+    if exemplars:
+        speech_v = conversion.speech_frames(target_feats) & target_feats.voiced
+        extras["tgt_frames"] = target_feats.mcep[speech_v].astype(np.float16)
+    if source_feats is not None:
+        pair_src, pair_tgt = conversion.align_pairs(source_feats, target_feats, source, target)
+        if exemplars:
+            extras["pair_src"] = pair_src.astype(np.float16)
+            extras["pair_tgt"] = pair_tgt.astype(np.float16)
+        alpha, _ = conversion.fit_warp(pair_src, pair_tgt, target_feats.fft_size)
+        extras["warp_alpha"] = np.array([alpha], np.float32)
+        sp = conversion.pw.decode_spectral_envelope(
+            np.ascontiguousarray(source_feats.mcep), conversion.RATE, source_feats.fft_size
+        )
+        warped = conversion.Features(
+            f0=source_feats.f0,
+            mcep=conversion.pw.code_spectral_envelope(
+                conversion.warp_envelope(sp, alpha), conversion.RATE, conversion.MCEP_DIM
+            ),
+            cap=source_feats.cap,
+            fft_size=source_feats.fft_size,
+        )
+        extras.update(conversion.Stats.of(warped).to_arrays("srcw_"))
+    if source_feats is not None and exemplars:
+        pair_sp = conversion.pw.decode_spectral_envelope(
+            np.ascontiguousarray(pair_src, dtype=np.float64), conversion.RATE, source_feats.fft_size
+        )
+        extras["pair_srcw"] = conversion.pw.code_spectral_envelope(
+            conversion.warp_envelope(pair_sp, alpha), conversion.RATE, conversion.MCEP_DIM
+        ).astype(np.float16)
     return VoiceProfile(
-        embedding=speaker_embedding(x, sample_rate), target=target, source=source
+        embedding=speaker_embedding(x, sample_rate), target=target, source=source, extras=extras
     )
+
+
+def _transcribe(x: np.ndarray) -> str:
+    try:
+        segments, _ = models.whisper().transcribe(
+            resample(x, conversion.RATE, 16000), language="en", beam_size=1
+        )
+        return " ".join(s.text for s in segments).strip()
+    except (RuntimeError, ValueError, OSError):
+        return ""
 
 
 _generic_cache: list[conversion.Stats] = []

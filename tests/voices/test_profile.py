@@ -50,7 +50,7 @@ def test_profile_has_embedding_and_learns_pitch() -> None:
 def test_profile_round_trips_through_bytes() -> None:
     p = profile()
     data = p.to_bytes()
-    assert len(data) < 200_000
+    assert len(data) < 20_000
     q = VoiceProfile.from_bytes(data)
     assert q.version == FORMAT_VERSION
     assert np.allclose(q.embedding, p.embedding)
@@ -68,8 +68,18 @@ def test_profile_from_other_bytes_is_refused() -> None:
         VoiceProfile.from_bytes(buf.getvalue())
 
 
-def test_profile_without_transcript_uses_generic_base_statistics() -> None:
+def test_profile_without_transcript_transcribes_the_clip() -> None:
     p = build_profile(reference(), OUTPUT_RATE)
+    assert "warp_alpha" in p.extras
+    assert np.exp(p.target.lf0_mean - p.source.lf0_mean) == pytest.approx(1.4, rel=0.2)
+
+
+def test_profile_without_words_uses_generic_base_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voices import profile as profile_module
+
+    monkeypatch.setattr(profile_module, "_transcribe", lambda x: "")
+    p = build_profile(reference(), OUTPUT_RATE)
+    assert "warp_alpha" not in p.extras
     assert np.exp(p.target.lf0_mean - p.source.lf0_mean) == pytest.approx(1.4, rel=0.2)
 
 
@@ -89,3 +99,24 @@ def test_silence_is_refused() -> None:
 def test_conversion_stats_need_voiced_speech() -> None:
     with pytest.raises(ValueError):
         conversion.Stats.of(conversion.analyze(np.zeros(OUTPUT_RATE, np.float32)))
+
+
+def test_profile_learns_the_formant_scale() -> None:
+    # The reference's envelope was stretched by 1.1 in frequency.
+    alpha = float(profile().extras["warp_alpha"][0])
+    assert alpha == pytest.approx(1.1, abs=0.05)
+
+
+def test_warp_envelope_moves_a_peak() -> None:
+    sp = np.full((1, 513), 1e-4)
+    sp[0, 100] = 1.0
+    warped = conversion.warp_envelope(sp, 1.2)
+    assert int(np.argmax(warped[0])) == 120
+
+
+def test_profile_keeps_aligned_exemplars_on_request() -> None:
+    assert "pair_src" not in profile().extras
+    extras = build_profile(reference(), OUTPUT_RATE, transcript=TRANSCRIPT, exemplars=True).extras
+    assert extras["pair_src"].shape == extras["pair_tgt"].shape
+    assert extras["pair_src"].shape[0] > 100
+    assert extras["pair_src"].shape[1] == conversion.MCEP_DIM

@@ -51,7 +51,7 @@ def test_cloned_voice_takes_the_speakers_pitch() -> None:
     assert np.all(np.isfinite(clone))
     # Piper's prosody varies from call to call, so compare to the learned level, and
     # only coarsely to this particular base rendering.
-    assert _median_f0(clone) == pytest.approx(np.exp(profile().target.lf0_mean), rel=0.15)
+    assert _median_f0(clone) == pytest.approx(np.exp(profile().target.lf0_mean), rel=0.25)
     assert _median_f0(clone) < 0.9 * _median_f0(base)
     # Same words, same timing: conversion does not change the length.
     assert len(clone) == pytest.approx(len(base), rel=0.15)
@@ -108,3 +108,17 @@ def test_numbers_and_abbreviations_are_spoken() -> None:
     chunks = list(synthesize_stream("It costs $3.50.", None))
     # "three dollars and fifty cents" is well over a second of speech.
     assert sum(len(c) for c in chunks) > OUTPUT_RATE
+
+
+@pytest.mark.parametrize("method", ["meanvar", "meanvar+warp", "knn-res8+warp", "knn", "identity"])
+def test_every_conversion_method_gives_clean_audio(method: str) -> None:
+    p = exemplar_profile()
+    audio = conversion.convert(piper_audio("Good morning."), p.source, p.target, p.extras, method)
+    assert audio.dtype == np.float32 and len(audio) > OUTPUT_RATE // 4
+    assert np.all(np.isfinite(audio)) and np.max(np.abs(audio)) < 10
+
+
+@cache
+def exemplar_profile() -> VoiceProfile:
+    x = piper_audio(TRANSCRIPT)
+    return build_profile(x, OUTPUT_RATE, transcript=TRANSCRIPT, exemplars=True)
