@@ -66,6 +66,7 @@ class Stats:
     barge: list[float] = field(default_factory=list)
     hyp: list[tuple[str, str]] = field(default_factory=list)
     stalls: int = 0
+    errors: list[str] = field(default_factory=list)
 
 
 def load(data: Path, count: int) -> list[Utterance]:
@@ -108,6 +109,7 @@ def wer(pairs: list[tuple[str, str]]) -> float:
 async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge: Utterance) -> None:
     ws = await websockets.connect(url, additional_headers={"Authorization": f"Bearer {key}"}, max_size=None)
     marks: dict[str, float] = {}
+    trace: list[str] = []
     got: asyncio.Queue[dict] = asyncio.Queue()
 
     async def reader() -> None:
@@ -117,16 +119,24 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
             if ev["type"] == "response.output_audio.delta" and ev["response_id"] not in marks:
                 marks[ev["response_id"]] = now
             ev["_t"] = now
+            if ev["type"] != "response.output_audio.delta" and "transcript.delta" not in ev["type"]:
+                trace.append(ev["type"].split(".", 1)[-1] + (f"={ev['response']['status']}" if "response" in ev
+                                                             and "status" in ev["response"] else "")
+                             + (f"={ev['transcript']!r}" if "transcript" in ev else "")
+                             + (f"={ev['error']['code']}" if ev["type"] == "error" else ""))
             await got.put(ev)
 
     task = asyncio.create_task(reader())
 
-    async def until(type_: str, timeout: float = 30.0) -> dict:
+    async def until_any(types: tuple[str, ...], timeout: float = 30.0) -> dict:
         end = time.perf_counter() + timeout
         while True:
             ev = await asyncio.wait_for(got.get(), max(0.01, end - time.perf_counter()))
-            if ev["type"] == type_:
+            if ev["type"] in types:
                 return ev
+
+    async def until(type_: str, timeout: float = 30.0) -> dict:
+        return await until_any((type_,), timeout)
 
     sent_marks: list[float] = []
 
@@ -151,18 +161,30 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
         await until("response.done", 60)  # greeting
         await asyncio.sleep(0.5)
         for u in utts:
+            trace.clear()
             sending = asyncio.create_task(send_audio(np.concatenate([u.audio, np.zeros(int(2.5 * RATE), np.float32)]),
                                                      u.end))
+            # Read speech pauses; the VAD may cut an utterance into several turns, and a
+            # reply to an early part is cancelled when the reader goes on. The turn that
+            # counts is the one whose reply completes; the transcript is every part's.
+            heard: list[str] = []
             try:
-                tr = await until("conversation.item.input_audio_transcription.completed", 30)
-                done = await until("response.done", 30)
+                while True:
+                    ev = await until_any(("conversation.item.input_audio_transcription.completed",
+                                          "response.done"), 30)
+                    if ev["type"] != "response.done":
+                        heard.append(ev["transcript"])
+                    elif ev["response"]["status"] == "completed":
+                        done = ev
+                        break
             except TimeoutError:
                 stats.stalls += 1
+                stats.errors.append(f"no completed reply to {u.path}: {' '.join(trace[-14:])}")
                 await sending
                 continue
             t_end = await sending
             rid = done["response"]["id"]
-            stats.hyp.append((u.reference, tr["transcript"]))
+            stats.hyp.append((u.reference, " ".join(heard)))
             if rid in marks and t_end is not None:
                 stats.v2v.append((marks[rid] - t_end) * 1000)
             tm = done["response"].get("x_timings", {})
@@ -253,13 +275,17 @@ def main() -> None:
                     jobs.append(session(ws_url, key, mine, stats, utts[(i + 7) % len(utts)]))
                     await asyncio.sleep(0.25)  # staggered starts, like real callers
                 results = await asyncio.gather(*jobs, return_exceptions=True)
-                stats.stalls += sum(1 for r in results if isinstance(r, BaseException))
+                failed = [r for r in results if isinstance(r, BaseException)]
+                stats.stalls += len(failed)
+                stats.errors += [f"session failed: {type(r).__name__} {r}" for r in failed]
 
             asyncio.run(run())
             print(f"{n:>3} {args.silence_ms:>4} {pct(stats.v2v, 50):>8.0f} {pct(stats.v2v, 95):>8.0f} "
                   f"{pct(stats.asr, 50):>8.0f} {pct(stats.tts, 50):>9.0f} {pct(stats.barge, 50):>10.0f} "
                   f"{max(stats.barge, default=0):>10.0f} "
                   f"{len(stats.v2v):>6} {stats.stalls:>7} {wer(stats.hyp):>6.1%}", flush=True)
+            for err in stats.errors:
+                print(f"    stall: {err}", file=sys.stderr, flush=True)
     finally:
         if proc:
             proc.terminate()

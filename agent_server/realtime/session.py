@@ -620,13 +620,15 @@ class RealtimeSession:
                         resp.produced_s += len(out.audio) / OUT_RATE
                     await resp.queue.put(out)
             except asyncio.CancelledError:
+                with contextlib.suppress(asyncio.QueueFull):
+                    resp.queue.put_nowait(None)
                 raise
             except Exception:
                 log.exception("session %s: reply pipeline failed", self.id)
                 resp.timings["failed"] = 1.0
-            finally:
-                with contextlib.suppress(asyncio.QueueFull):
-                    resp.queue.put_nowait(None)
+            # Waits for room: with the look-ahead queue full, a dropped end marker
+            # left the speaker waiting forever after the reply's last piece.
+            await resp.queue.put(None)
 
         resp.producer = asyncio.create_task(run(), name=f"{resp.id}-producer")
         return resp

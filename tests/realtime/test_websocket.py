@@ -58,3 +58,24 @@ async def test_text_turn_with_slots_and_end_call(rt_server: LiveServer, agent_id
     assert done["response"]["output"][0]["content"][0]["transcript"] == "Goodbye!"
     # The agent hangs up once its goodbye has played.
     await asyncio.wait_for(c.ws.wait_closed(), 15)
+
+
+async def test_reply_of_many_sentences_completes(rt_server: LiveServer) -> None:
+    """A reply with more sentences than the look-ahead queue holds: TTS runs ahead of
+    playback and fills the queue, and the reply must still end (it once hung after its
+    last sentence when the end marker found the queue full)."""
+    body = {"name": "Talker", "voice": "joe", "greeting": "", "responder": {
+        "type": "knowledge", "intents": [],
+        "fallback": "One. Two is next. Then comes three. Four follows. Five ends it."}}
+    with rt_server.client() as http:
+        r = http.post("/v1/agents", json=body)
+    assert r.status_code == 201, r.text
+    c = await Client.connect(f"{rt_server.ws_url}/v1/realtime?agent={r.json()['id']}", rt_server.api_key)
+    await c.until("session.created")
+    await c.send("conversation.item.create", item={"type": "message", "role": "user",
+                                                   "content": [{"type": "input_text", "text": "hello there"}]})
+    await c.send("response.create")
+    done = await c.until("response.done", 60)
+    assert done["response"]["status"] == "completed"
+    assert done["response"]["output"][0]["content"][0]["transcript"].endswith("Five ends it.")
+    await c.close()
