@@ -25,7 +25,7 @@ from pathlib import Path
 import av
 import numpy as np
 import soundfile as sf
-from scipy.signal import butter, fftconvolve, sosfilt
+from scipy.signal import fftconvolve
 
 from voices.audio_io import resample
 
@@ -284,7 +284,7 @@ def build(data: Path, seed: int = 7) -> list[Clip]:
     spk = load_speakers(data)
     clips: list[Clip] = []
     for half in (HALF_A, HALF_B):
-        pool = [u for s in half for u in spk[s]]
+        [u for s in half for u in spk[s]]
         for si, s in enumerate(half):
             utts = spk[s]
             bases = base_clips(utts, rng, 6)
@@ -338,7 +338,9 @@ def build(data: Path, seed: int = 7) -> list[Clip]:
                 # level jump: one utterance (not the first) much quieter or louder
                 if len(pick) >= 2:
                     parts = [utts[i].copy() for i in pick]
-                    j = int(rng.integers(1, len(parts)))
+                    # Only an utterance long enough to be heard as a level change (>= 2.5 s).
+                    longish = [k for k in range(1, len(parts)) if len(parts[k]) / RATE >= 2.5]
+                    j = int(rng.choice(longish)) if longish else int(np.argmax([len(p) for p in parts]))
                     jump = [-18.0, 15.0, -14.0][bi % 3]
                     parts[j] *= 10 ** (jump / 20)
                     y = peak_norm(join(parts, rng))
@@ -360,7 +362,7 @@ def build(data: Path, seed: int = 7) -> list[Clip]:
                 while a_total + len(b) / RATE > 14.0 and len(a) > 1:
                     a_total -= len(a.pop()) / RATE
                 b = b * np.sqrt(_level(a[0]) / _level(b)) * 10 ** (rng.uniform(-3, 3) / 20)
-                seq = a[:1] + [b] + a[1:] if bi % 2 else a + [b]
+                seq = [*a[:1], b, *a[1:]] if bi % 2 else [*a, b]
                 if sum(len(u) for u in seq) / RATE >= 6.5:
                     clips.append(Clip(f"{tag}_turns_{o}", "turns", "multiple_speakers", s,
                                       peak_norm(join(seq, rng)), RATE, f"with {o}"))
@@ -384,8 +386,10 @@ def build(data: Path, seed: int = 7) -> list[Clip]:
                 clips.append(Clip(f"{s}_long{k}", "too_long", "clip_too_long", s,
                                   peak_norm(join([utts[i] for i in pick], rng)), RATE))
     # non-English (espeak-ng) and synthetic English controls
-    for li, (lang, texts) in enumerate(FOREIGN_TEXT.items()):
+    for _li, (lang, texts) in enumerate(FOREIGN_TEXT.items()):
         for k, text in enumerate(texts):
+            if lang == "cmn":
+                text = text.split("。")[0] + "。"  # espeak reads Mandarin slowly: keep it under 15 s
             for variant, (speed, pitch) in enumerate([(150, 50), (175, 35)]):
                 x = espeak(text, ESPEAK_VOICES[lang] + ("+f3" if variant else ""), speed, pitch)
                 sp = "espeakA" if k < 2 else "espeakB"

@@ -87,7 +87,8 @@ def report(results: list[dict]) -> str:
     lines.append(f"{'category':<16}{'n':>5}{'acc':>8}{'A (tuned)':>12}{'B (held out)':>14}")
     for cat in sorted(by_cat):
         a, b = by_cat_half.get((cat, "A"), []), by_cat_half.get((cat, "B"), [])
-        fmt = (lambda v: f"{100 * sum(v) / len(v):.1f}%" if v else "-")
+        def fmt(v):
+            return (f"{100 * sum(v) / len(v):.1f}%" if v else "-")
         lines.append(f"{cat:<16}{len(by_cat[cat]):>5}{fmt(by_cat[cat]):>8}{fmt(a):>12}{fmt(b):>14}")
     allhits = [h for v in by_cat.values() for h in v]
     lines.append(f"{'ALL':<16}{len(allhits):>5}{100 * sum(allhits) / len(allhits):>7.1f}%"

@@ -62,16 +62,18 @@ def measure(x: np.ndarray, rate: int, segments: list[tuple[float, float]]) -> fl
     """Effective bandwidth in Hz (the Nyquist frequency when there is no cliff)."""
     freqs, spec = long_term_spectrum(x, rate, segments)
     nyquist = rate / 2.0
-    # Suffix maximum: the loudest point anywhere above each frequency.
-    above = np.maximum.accumulate(spec[::-1])[::-1]
     step = freqs[1] - freqs[0]
     below_win = max(1, int(300.0 / step))
+    after_win = int(3000.0 / step)
     for i in range(int(1000.0 / step), len(freqs)):
         j = int(np.searchsorted(freqs, freqs[i] * (1 + _GUARD)))
-        if j >= len(freqs) - 1:
+        # Judge the 3 kHz past the guard band, not everything up to Nyquist: cheap
+        # resamplers leave spectral images of the loud low band far above the cutoff
+        # (~50 dB down), which must not hide the cliff.
+        if j + after_win // 6 >= len(freqs):
             break
         here = float(np.median(spec[max(0, i - below_win): i + 1]))
-        if above[j] < here - _CLIFF_DB:
+        if np.percentile(spec[j: j + after_win], 90) < here - _CLIFF_DB:
             # Report the cliff's edge (last point within 10 dB of the passband), not the
             # start of the guard band, so a 12 kHz capture reads ~11.5 kHz, not ~10.3.
             edge = i + int(np.flatnonzero(spec[i: j + 1] >= here - 10.0).max())

@@ -6,6 +6,11 @@ maxima standing 10 dB over the local median, 150-4000 Hz, 128 ms frames) are lin
 tracks across 32 ms hops when they stay within one bin; the score is the share of frames
 that carry at least one track of 320 ms or longer. Tracks that last more than half the
 clip are mains hum or a steady whistle, not music, and are ignored.
+
+The score is taken over the frames the VAD calls non-speech (pauses, lead-in, tail):
+music under speech keeps playing there, while synthetic or very steady voices (espeak,
+monotone reading), whose own harmonics can form long lines, fall silent. Only when a
+clip has almost no pauses (< 0.64 s) does the score fall back to all frames.
 """
 
 from __future__ import annotations
@@ -13,16 +18,17 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter1d, median_filter
 
-from voices.gate.dsp import ANALYSIS_RATE
+from voices.gate.dsp import ANALYSIS_RATE, speech_mask
 
 _N_FFT = 2048
 _HOP = 512
 _PEAK_DB = 10.0
 _MIN_TRACK_FRAMES = 10  # 10 hops x 32 ms = 320 ms
 _F_LO, _F_HI = 150.0, 4000.0
+_MIN_PAUSE_FRAMES = 20
 
 
-def measure(x16: np.ndarray) -> float:
+def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
     """Music score 0..1 (share of frames carrying a sustained tonal line)."""
     if len(x16) < _N_FFT + _HOP * _MIN_TRACK_FRAMES:
         return 0.0
@@ -54,4 +60,7 @@ def measure(x16: np.ndarray) -> float:
         ends = np.argwhere(run >= _MIN_TRACK_FRAMES)
     for t, _ in ends:
         covered[t - _MIN_TRACK_FRAMES + 1: t + 1] = True
+    pauses = ~speech_mask(segments, n, _HOP / ANALYSIS_RATE, _N_FFT / ANALYSIS_RATE)
+    if pauses.sum() >= _MIN_PAUSE_FRAMES:
+        return float(covered[pauses].mean())
     return float(covered[active].mean()) if active.any() else 0.0

@@ -42,19 +42,24 @@ def c50_from_t60(t60: float) -> float:
     return float(10.0 * np.log10(np.expm1(13.8155 * 0.05 / t60)))
 
 
-def _decay_slopes(env_db: np.ndarray) -> list[float]:
-    floor = float(np.percentile(env_db, 10))
+def _decay_slopes(power: np.ndarray) -> list[float]:
+    # Noise compensation: the floor (10th percentile) is subtracted in the power domain
+    # first, so a stationary noise floor does not read as a slow decay; fits must also
+    # end 5 dB clear of the floor, where the subtraction bends the slope by < 1.2 dB.
+    floor = float(np.percentile(power, 10))
+    comp = db(np.maximum(power - floor, floor * 1e-3))
+    floor_db = float(db(max(floor, 1e-12)))
     t = np.arange(_FIT_FRAMES) * _HOP_S
     t = t - t.mean()
     denom = float(np.sum(t**2))
     out: list[float] = []
-    diffs = np.diff(env_db)
-    falling = diffs < 0.5  # allow small ripple within a decay
+    falling = np.diff(comp) < 0.5  # allow small ripple within a decay
     i = 0
-    n = len(env_db)
+    n = len(comp)
     while i + _FIT_FRAMES < n:
-        seg = env_db[i: i + _FIT_FRAMES]
-        if seg[0] - floor >= _MIN_HEADROOM_DB and seg[-1] - floor > 3.0 and falling[i: i + _FIT_FRAMES - 1].all():
+        seg = comp[i: i + _FIT_FRAMES]
+        if (seg[0] - floor_db >= _MIN_HEADROOM_DB and seg[-1] - floor_db >= 5.0
+                and falling[i: i + _FIT_FRAMES - 1].all()):
             slope = float(np.sum(t * (seg - seg.mean())) / denom)
             if slope < 0:
                 out.append(slope)
@@ -71,8 +76,7 @@ def measure(x16: np.ndarray) -> ReverbMeasurement:
         lo, hi = centre / np.sqrt(2), min(centre * np.sqrt(2), ANALYSIS_RATE / 2 - 100)
         sos = butter(4, [lo, hi], btype="band", fs=ANALYSIS_RATE, output="sos")
         band = sosfiltfilt(sos, x16)
-        env = db(frame_power(band, 2 * hop, hop))
-        slopes += _decay_slopes(env)
+        slopes += _decay_slopes(frame_power(band, 2 * hop, hop))
     if len(slopes) < 5:
         t60 = _MIN_T60_S
     else:

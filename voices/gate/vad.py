@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
 
@@ -49,7 +50,7 @@ def measure(x16: np.ndarray) -> SpeechMeasurement:
     segs = [(s["start"] / ANALYSIS_RATE, s["end"] / ANALYSIS_RATE) for s in stamps]
     if not segs:
         return SpeechMeasurement([], 0.0, 0.0, 0.0, 0.0)
-    gaps = [b[0] - a[1] for a, b in zip(segs, segs[1:], strict=False)]
+    gaps = [b[0] - a[1] for a, b in itertools.pairwise(segs)]
     return SpeechMeasurement(
         segments=segs,
         speech_s=float(sum(e - s for s, e in segs)),

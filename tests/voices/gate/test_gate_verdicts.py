@@ -1,0 +1,190 @@
+"""One generated clip per failure code, plus the awkward inputs that must never crash."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy.signal import fftconvolve
+
+from tests.voices.gate.conftest import music_bed, room_impulse, room_tone
+from voices.audio_io import decode, resample
+from voices.gate import GateReport, GateThresholds, evaluate
+from voices.gate.judge import QUALITY_FIELDS
+
+Clip = tuple[np.ndarray, int]
+
+
+def verdict(x: np.ndarray, rate: int) -> GateReport:
+    report = evaluate(x.astype(np.float32), rate, GateThresholds())
+    assert set(QUALITY_FIELDS) <= set(report.quality)
+    if report.failure is not None:
+        assert report.failure.message
+    return report
+
+
+def code(report: GateReport) -> str:
+    return report.failure.code if report.failure else "ok"
+
+
+def normalise(x: np.ndarray, peak: float = 0.8) -> np.ndarray:
+    return (peak * x / np.max(np.abs(x))).astype(np.float32)
+
+
+def test_clean_english_passes_with_every_measurement(english: Clip) -> None:
+    x, rate = english
+    report = verdict(x, rate)
+    assert code(report) == "ok", report.quality
+    q = report.quality
+    assert all(q[k] is not None for k in QUALITY_FIELDS), q
+    assert q["speakers"] == 1 and q["language"] == "en"
+    assert q["effective_bandwidth_hz"] >= 10000
+    assert 6.0 < report.speech_end_s - report.speech_start_s < 15.0
+    assert "lighthouse" in report.transcript.lower()
+
+
+@pytest.mark.parametrize("narrow,out", [(8000, 48000), (16000, 44100)])
+def test_upsampled_narrowband_fails_bandwidth(english: Clip, narrow: int, out: int) -> None:
+    x, rate = english
+    report = verdict(resample(resample(x, rate, narrow), narrow, out), out)
+    assert code(report) == "insufficient_bandwidth"
+    assert report.quality["effective_bandwidth_hz"] < narrow / 2 + 500
+    assert "wideband" in report.failure.message
+
+
+def test_short_and_long(english: Clip) -> None:
+    x, rate = english
+    assert code(verdict(x[: int(3.2 * rate)], rate)) == "clip_too_short"
+    long = np.concatenate([x, room_tone(int(0.4 * rate)), x])
+    report = verdict(long, rate)
+    assert code(report) == "clip_too_long"
+    assert "6-15 s" in report.failure.message
+
+
+def test_clipping(english: Clip) -> None:
+    x, rate = english
+    report = verdict(np.clip(x * 6.0, -1.0, 1.0), rate)
+    assert code(report) == "clipping"
+    assert report.quality["clipped_fraction"] > 0.01
+
+
+def test_level_jump(english: Clip) -> None:
+    x, rate = english
+    y = x.copy()
+    y[len(y) // 2:] *= 10 ** (-18 / 20)
+    assert code(verdict(y, rate)) == "inconsistent_level"
+
+
+def test_long_pause(english: Clip) -> None:
+    x, rate = english
+    cut = int(5.5 * rate)
+    # Insert the pause where the signal is quietest near the cut (between words).
+    frames = np.abs(x[cut - rate // 2: cut + rate // 2])
+    cut = cut - rate // 2 + int(np.argmin(np.convolve(frames, np.ones(441), "same")))
+    y = np.concatenate([x[:cut], room_tone(int(3.0 * rate)), x[cut:]])
+    report = verdict(y, rate)
+    assert code(report) == "long_silence"
+    assert report.quality["longest_silence_s"] > 2.0
+
+
+def test_white_noise_at_5db_is_too_noisy(english: Clip) -> None:
+    x, rate = english
+    noise = np.random.default_rng(9).standard_normal(len(x)).astype(np.float32)
+    speech_power = np.mean(x[np.abs(x) > 0.01] ** 2)
+    y = x + noise * np.sqrt(speech_power / 10 ** 0.5)
+    report = verdict(normalise(y), rate)
+    assert code(report) == "too_noisy"
+    assert report.quality["snr_db"] < 15
+
+
+def test_music_bed(english: Clip) -> None:
+    x, rate = english
+    bed = music_bed(len(x), rate)
+    y = x + bed * np.sqrt(np.mean(x**2) / np.mean(bed**2)) * 10 ** (-12 / 20)
+    report = verdict(normalise(y), rate)
+    assert code(report) == "background_music"
+    assert report.quality["music"] > 0.3
+
+
+def test_reverberant_room(english: Clip) -> None:
+    x, rate = english
+    y = fftconvolve(x, room_impulse(1.2, rate))[: len(x)]
+    report = verdict(normalise(y), rate)
+    assert code(report) == "reverberant"
+    assert report.quality["reverb_c50_db"] < 5
+
+
+def test_two_speakers_in_turns(english: Clip, other_speaker: np.ndarray) -> None:
+    x, rate = english
+    half = len(x) // 2
+    y = np.concatenate([x[:half], room_tone(int(0.4 * rate)), other_speaker[half:]])
+    report = verdict(y, rate)
+    assert code(report) == "multiple_speakers"
+    assert report.quality["speakers"] == 2
+
+
+def test_german_is_not_english(german: Clip) -> None:
+    x, rate = german
+    report = verdict(x, rate)
+    assert code(report) == "non_english"
+    assert report.quality["language_confidence"] < 0.5
+    assert "English" in report.failure.message
+
+
+@pytest.mark.parametrize("name", ["silence", "tone", "white_noise", "tenth_of_a_second", "empty"])
+def test_no_speech(name: str) -> None:
+    rate = 48000
+    t = np.arange(8 * rate) / rate
+    x = {
+        "silence": np.zeros(8 * rate),
+        "tone": 0.5 * np.sin(2 * np.pi * 440 * t),
+        "white_noise": 0.1 * np.random.default_rng(1).standard_normal(8 * rate),
+        "tenth_of_a_second": 0.5 * np.sin(2 * np.pi * 200 * t[: rate // 10]),
+        "empty": np.zeros(0),
+    }[name]
+    report = verdict(x, rate)
+    assert code(report) == "no_speech"
+    assert report.quality["speakers"] is None  # not reached, not invented
+
+
+def _decoded(x: np.ndarray, rate: int, subtype: str) -> Clip:
+    buf = io.BytesIO()
+    sf.write(buf, x, rate, subtype=subtype, format="WAV")
+    dec = decode(buf.getvalue())
+    return dec.samples, dec.sample_rate
+
+
+@pytest.mark.parametrize("case", ["dc_offset", "dead_channel", "pcm_u8", "float32", "rate_96k", "int16_array"])
+def test_awkward_inputs_get_a_sensible_verdict(english: Clip, case: str) -> None:
+    x, rate = english
+    if case == "dc_offset":
+        y, r = 0.6 * x + 0.3, rate
+    elif case == "dead_channel":
+        y, r = _decoded(np.stack([x, np.zeros_like(x)], axis=1), rate, "PCM_16")
+    elif case == "pcm_u8":
+        y, r = _decoded(x, rate, "PCM_U8")
+    elif case == "float32":
+        y, r = _decoded(x, rate, "FLOAT")
+    elif case == "rate_96k":
+        # Straight to the gate at 96 kHz (the decoder would cap it at 48 kHz first).
+        y, r = resample(x, rate, 96000), 96000
+    else:
+        y, r = (x * 32767).astype(np.int16), rate
+    report = evaluate(y, r, GateThresholds())
+    assert code(report) in ({"ok", "too_noisy"} if case == "pcm_u8" else {"ok"}), report.quality
+
+
+def test_sixty_seconds_is_too_long(english: Clip) -> None:
+    x, rate = english
+    y = np.tile(np.concatenate([x, room_tone(int(0.5 * rate))]), 6)[: 60 * rate]
+    report = evaluate(y, rate, GateThresholds())
+    assert code(report) == "clip_too_long"
+    assert report.quality["effective_bandwidth_hz"] is None  # stopped before the costly checks
+
+
+def test_thresholds_come_from_config(english: Clip) -> None:
+    x, rate = english
+    strict = GateThresholds(min_bandwidth_hz=20000.0)
+    assert evaluate(x, rate, strict).failure.code == "insufficient_bandwidth"
