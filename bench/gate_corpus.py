@@ -309,9 +309,12 @@ def build(data: Path, seed: int = 7) -> list[Clip]:
                 # noise
                 kind = ["white", "pink", "babble"][bi % 3]
                 snr = [0.0, 5.0, 10.0][(bi + si) % 3]
-                nz = {"white": lambda n: rng.standard_normal(n).astype(np.float32),
-                      "pink": lambda n: pink(n, rng),
-                      "babble": lambda n: babble(n, [u for o in others for u in spk[o]], rng)}[kind]
+                babble_pool = [u for o in others for u in spk[o]]
+
+                def nz(n: int, kind: str = kind, pool: list[np.ndarray] = babble_pool) -> np.ndarray:
+                    if kind == "white":
+                        return rng.standard_normal(n).astype(np.float32)
+                    return pink(n, rng) if kind == "pink" else babble(n, pool, rng)
                 clips.append(Clip(f"{tag}_{kind}{snr:.0f}", f"noise_{kind}", "too_noisy", s,
                                   peak_norm(add_at_snr(x, nz(len(x)), snr)), RATE, f"SNR {snr}"))
                 if bi < 2:

@@ -67,8 +67,9 @@ def report(results: list[dict]) -> str:
     codes = sorted({r["expected"].split("|")[0] for r in results} | {r["got"] for r in results})
     table: dict[str, Counter] = defaultdict(Counter)
     for r in results:
-        exp = r["expected"] if _ok(r["expected"], r["got"]) is False else r["got"]
-        table[r["expected"].split("|")[0] if exp == r["expected"] else r["got"]][r["got"]] += 1
+        # A row is the expected code; where several are acceptable, the one returned.
+        row = r["got"] if _ok(r["expected"], r["got"]) else r["expected"].split("|")[0]
+        table[row][r["got"]] += 1
     short = {c: c[:10] for c in codes}
     lines.append("Confusion (rows: expected, columns: returned)")
     lines.append(" " * 24 + " ".join(f"{short[c]:>10}" for c in codes))
