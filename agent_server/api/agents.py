@@ -38,7 +38,10 @@ async def telephony_principal(ctx: ServerContext, agent_id: str | None, token: s
 
     The agent is looked up across tenants (the token is the only credential); a wrong
     token and an unknown agent get the same answer, so ids can't be probed."""
-    found = await ctx.store.get_any(KIND, agent_id) if agent_id else None
+    if not agent_id:
+        raise BadRequest("Name the agent the telephony token is for: '?agent=agent_...' or "
+                         "customParameters.agent.", param="agent", code="missing_agent")
+    found = await ctx.store.get_any(KIND, agent_id)
     stored = found[1].get("telephony_token") if found else None
     if not found or not isinstance(stored, str) or not hmac.compare_digest(stored.encode(), token.encode()):
         raise Unauthorized("Invalid telephony token for this agent; copy it from GET /v1/agents/{id} "

@@ -168,6 +168,8 @@ async def test_telephony_token_auth_and_rotation(rt_server: LiveServer, agent_id
     assert code == 1008
     code, reason = await _refused(_url(rt_server, agent=agent_id))
     assert code == 1008 and "API key" in reason
+    code, reason = await _refused(_url(rt_server), token=old)
+    assert code == 1008 and "Name the agent" in reason
 
     with rt_server.client() as c:
         r = c.patch(f"/v1/agents/{agent_id}", json={"telephony_token": "tel_mine"})
