@@ -31,13 +31,23 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def _preload(settings: Settings) -> None:
-    """Load every model once, before traffic, so the first request isn't the slow one."""
+    """Load every model once, and run each once, before traffic: the first call of a
+    torch or CTranslate2 model pays for lazy initialisation (seconds, measured up to
+    19 s for the speaker encoder on a loaded machine), which must not land on the first
+    enrollment or the first realtime turn."""
+    import numpy as np
+
     from voices import models
 
-    models.speaker_encoder()
+    rng = np.random.default_rng(0)
+    noise = (0.01 * rng.standard_normal(32000)).astype(np.float32)
+    models.speaker_encoder().embed_utterance(noise)
     models.silero_vad()
-    models.whisper(settings.models.asr_model or None, settings.models.asr_compute_type)
-    models.piper(settings.models.tts_model or None)
+    asr = models.whisper(settings.models.asr_model or None, settings.models.asr_compute_type)
+    list(asr.transcribe(noise, language="en", beam_size=1, without_timestamps=True)[0])
+    tts = models.piper(settings.models.tts_model or None)
+    for _ in tts.synthesize("Ready."):
+        pass
 
 
 def _optional_routes() -> list[BaseRoute]:
