@@ -158,7 +158,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_data = Path(__file__).resolve().parent.parent.parent / "shared/data/libritts8"
     ap.add_argument("data", nargs="?", default=str(default_data))
-    ap.add_argument("--methods", default="meanvar+warp", help="comma-separated conversion methods")
+    ap.add_argument("--methods", default="knn-res8+warp", help="comma-separated conversion methods")
     ap.add_argument("--speakers", default="", help="comma-separated speakers to enroll (default: all)")
     ap.add_argument("--save", default="", help="folder to write each output as WAV")
     args = ap.parse_args()
@@ -193,9 +193,8 @@ def main() -> None:
         idx = names.index(spk.name)
         t = time.perf_counter()
         asr_transcript = transcribe(spk.enroll)
-        profile = build_profile(
-            spk.enroll, OUTPUT_RATE, transcript=asr_transcript, exemplars=any("knn" in m for m in methods)
-        )
+        exemplars = any("knn" in m and "warp" not in m for m in methods)
+        profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=asr_transcript, exemplars=exemplars)
         enroll_s = time.perf_counter() - t
         outputs: dict[str, list[tuple[str, np.ndarray, str]]] = {"base (joe, unconverted)": base_out}
         for method in methods:

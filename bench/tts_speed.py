@@ -4,9 +4,12 @@
 
 Both voices read the same texts in the same run, alternating, so a machine that gets
 busier during the run slows both alike; each figure is the median over ``--runs``.
-RTF = synthesis time / audio duration (whole ``synthesize_stream`` consumed); time to
-first chunk = call to first yielded chunk. The clone is enrolled from Piper speech made
-into another speaker with WORLD (pitch and formants moved), so no data is needed.
+RTF = synthesis time / audio duration (whole ``synthesize_stream`` consumed), as wall
+time and as this process's CPU time (the latter is what a shared, busy machine does not
+distort: on 2 idle cores wall RTF is at least CPU RTF / 2); time to first chunk = call
+to first yielded chunk. The load average is printed because wall figures depend on it.
+The clone is enrolled from Piper speech made into another speaker with WORLD (pitch and
+formants moved), so no data is needed.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ def clone() -> VoiceProfile:
     return build_profile((0.3 * y / np.max(np.abs(y))).astype(np.float32), OUTPUT_RATE, transcript=ENROLL_TEXT)
 
 
-def run_once(text: str, profile: VoiceProfile | None) -> tuple[float, float]:
+def run_once(text: str, profile: VoiceProfile | None) -> tuple[float, float, float]:
+    """(wall-clock RTF, CPU-time RTF, seconds to the first chunk)."""
     t0 = time.perf_counter()
+    c0 = time.process_time()
     first = None
     samples = 0
     for chunk in synthesize_stream(text, profile):
@@ -61,7 +66,8 @@ def run_once(text: str, profile: VoiceProfile | None) -> tuple[float, float]:
             first = time.perf_counter() - t0
         samples += len(chunk)
     total = time.perf_counter() - t0
-    return total / (samples / OUTPUT_RATE), first or total
+    audio = samples / OUTPUT_RATE
+    return total / audio, (time.process_time() - c0) / audio, first or total
 
 
 def main() -> None:
@@ -78,17 +84,18 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"tts_speed: median of {args.runs} runs, {os.cpu_count()} CPUs, load average {load:.1f}, "
           f"method {profile.method}")
-    print("| text | voice | RTF | first chunk (ms) |")
-    print("|---|---|---|---|")
+    print("| text | voice | RTF (wall) | RTF (CPU time, all threads) | first chunk (ms) |")
+    print("|---|---|---|---|---|")
     for name, text in TEXTS.items():
-        res: dict[str, list[tuple[float, float]]] = {"base": [], "cloned": []}
+        res: dict[str, list[tuple[float, float, float]]] = {"base": [], "cloned": []}
         for _ in range(args.runs):
             res["base"].append(run_once(text, None))
             res["cloned"].append(run_once(text, profile))
-        med = {k: (statistics.median(r for r, _ in v), statistics.median(f for _, f in v)) for k, v in res.items()}
-        for voice, (rtf, first) in med.items():
-            print(f"| {name} | {voice} | {rtf:.3f} | {1000 * first:.0f} |")
-        print(f"| {name} | cloned/base cost | {med['cloned'][0] / med['base'][0]:.2f} | |")
+        med = {k: [statistics.median(col) for col in zip(*v, strict=True)] for k, v in res.items()}
+        for voice, (rtf, cpu, first) in med.items():
+            print(f"| {name} | {voice} | {rtf:.3f} | {cpu:.3f} | {1000 * first:.0f} |")
+        b, c = med["base"], med["cloned"]
+        print(f"| {name} | cloned/base | {c[0] / b[0]:.2f} | {c[1] / b[1]:.2f} | {c[2] / b[2]:.2f} |")
 
 
 if __name__ == "__main__":

@@ -273,17 +273,19 @@ def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
 
 
 def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
-            method: str = "meanvar+warp") -> np.ndarray:
+            method: str = "knn-res8+warp") -> np.ndarray:
     """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``.
 
-    ``method`` is ``<envelope mapping>[+flags]``. Mappings: ``meanvar`` (default),
+    ``method`` is ``<envelope mapping>[+flags]``. Mappings: ``meanvar``,
     ``knn`` (mean of the k aligned target exemplars whose base-voice frames are nearest),
     ``knn-res`` (mean/variance mapping plus the exemplars' local residual),
     ``knn-direct`` (nearest target frames themselves), a digit suffix sets k, ``-hi``
     uses exemplars above ~3 kHz only; ``identity`` is WORLD resynthesis alone. Flags:
     ``warp`` (frequency warp learned at enrollment, applied first), ``gv`` (global
-    variance restoration). Measured in ``docs/synthesis_bench.md``; ``meanvar+warp``
-    gave the best likeness at base-voice intelligibility.
+    variance restoration), ``gf0`` (F0 mapped from Piper's general statistics).
+    Measured in ``docs/synthesis_bench.md``: ``knn-res8+warp`` (the default) gave the
+    best likeness at the same WER as ``meanvar+warp``. Without the stored pairs (a
+    profile built without words) every method falls back to ``meanvar``.
     """
     extras = extras or {}
     method, _, flags = method.partition("+")
@@ -299,7 +301,18 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         )
         src = Stats.from_arrays(extras, "srcw_")
     mcep = map_mcep(feats.mcep, v, src, tgt)
-    if method.startswith("knn") and "pair_src" in extras:
+    f0_src = src
+    if "gf0" in flags and "generic_lf0" in extras:
+        # F0 spread depends on the text: Piper reading a long ASR transcript swings
+        # wider than it does on ordinary sentences, so map F0 from Piper's general
+        # statistics (a fixed paragraph) instead.
+        g = extras["generic_lf0"].astype(np.float64)
+        f0_src = Stats(float(g[0]), float(g[1]), *(getattr(src, f) for f in (
+            "mcep_mean_v", "mcep_std_v", "mcep_mean_u", "mcep_std_u", "cap_mean_v")))
+    pairs = ("pair_srcw" if warp else "pair_src") in extras and "pair_tgt" in extras
+    if method.startswith("knn-direct"):
+        pairs = "tgt_frames" in extras
+    if method.startswith("knn") and pairs:
         base_method = method.removesuffix("-hi")
         knn = map_knn(feats, mcep, src, tgt, extras, base_method, warped=warp)
         if method.endswith("-hi"):
@@ -321,7 +334,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         scale = tgt.mcep_std_v[1:] / np.maximum(seg.std(0), 1e-4)
         mcep[v, 1:] = mu + (seg - mu) * np.clip(scale, 0.5, 2.0)
     y = synthesize(
-        map_f0(feats.f0, src, tgt),
+        map_f0(feats.f0, f0_src, tgt),
         mcep,
         map_cap(feats.cap, v, src, tgt),
         feats.fft_size,

@@ -44,7 +44,7 @@ class VoiceProfile:
     version: int = FORMAT_VERSION
     # Which mapping :func:`voices.conversion.convert` applies; benchmarks override it to
     # compare methods on one profile.
-    method: str = "meanvar+warp"
+    method: str = "knn-res8+warp"
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
@@ -110,8 +110,10 @@ def build_profile(
     bundled ASR is run here. Without usable words the profile falls back to statistics
     against a fixed text (mean/variance mapping only, no frequency warp).
 
-    ``exemplars`` also stores the aligned frames the ``knn*`` methods need (a few hundred
-    kB); the default method needs only statistics and the warp factor (a few kB).
+    The profile keeps the aligned frame pairs the default ``knn-res8+warp`` mapping
+    looks up (float16, ~100-150 kB compressed for a 10 s clip). ``exemplars`` also keeps
+    the unwarped pairs and all target frames, which only the experimental ``knn*``
+    variants without ``+warp`` use.
     """
     x = np.asarray(samples, np.float32).reshape(-1)
     if x.size < sample_rate:
@@ -133,14 +135,16 @@ def build_profile(
     if source_feats is None:
         source = _generic_source_stats()
     extras: dict[str, np.ndarray] = {}
+    generic = _generic_source_stats()
+    extras["generic_lf0"] = np.array([generic.lf0_mean, generic.lf0_std], np.float32)
     if exemplars:
         speech_v = conversion.speech_frames(target_feats) & target_feats.voiced
         extras["tgt_frames"] = target_feats.mcep[speech_v].astype(np.float16)
     if source_feats is not None:
         pair_src, pair_tgt = conversion.align_pairs(source_feats, target_feats, source, target)
+        extras["pair_tgt"] = pair_tgt.astype(np.float16)
         if exemplars:
             extras["pair_src"] = pair_src.astype(np.float16)
-            extras["pair_tgt"] = pair_tgt.astype(np.float16)
         alpha, _ = conversion.fit_warp(pair_src, pair_tgt, target_feats.fft_size)
         extras["warp_alpha"] = np.array([alpha], np.float32)
         sp = conversion.pw.decode_spectral_envelope(
@@ -155,7 +159,7 @@ def build_profile(
             fft_size=source_feats.fft_size,
         )
         extras.update(conversion.Stats.of(warped).to_arrays("srcw_"))
-    if source_feats is not None and exemplars:
+    if source_feats is not None:
         pair_sp = conversion.pw.decode_spectral_envelope(
             np.ascontiguousarray(pair_src, dtype=np.float64), conversion.RATE, source_feats.fft_size
         )

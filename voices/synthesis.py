@@ -77,7 +77,8 @@ def _stream(pieces: list[str], profile: VoiceProfile | None, speed: float) -> It
                 audio, profile.source, profile.target, profile.extras, profile.method
             )
         audio = conversion.normalize_level(audio)
-        yield np.concatenate([gap, audio]) if i else audio
+        # Pause only between sentences; pieces cut inside a sentence join directly.
+        yield np.concatenate([gap, audio]) if i and pieces[i - 1][-1] in ".!?" else audio
 
 
 def synthesize(text: str, profile: VoiceProfile | None, speed: float = 1.0) -> np.ndarray:

@@ -177,13 +177,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 
 
-def split_sentences(text: str, *, first_max: int = 80, max_len: int = 300) -> list[str]:
+def split_sentences(text: str, *, first_max: int = 40, max_len: int = 300) -> list[str]:
     """Split normalised text into pieces synthesised one at a time.
 
     Sentences longer than ``max_len`` are cut at clause punctuation, then at word
-    boundaries. The first piece is cut at its first clause boundary if the sentence is
-    longer than ``first_max``: the time to first audio grows with its length, and a
-    comma is where a reader pauses anyway.
+    boundaries. The first piece is kept to ``first_max`` characters (about 2-2.5 s of
+    speech), cut at a clause boundary where there is one and else between words: the
+    time to first audio grows with its length, and a comma is where a reader pauses.
     """
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text):
@@ -192,9 +192,12 @@ def split_sentences(text: str, *, first_max: int = 80, max_len: int = 300) -> li
             continue
         limit = first_max if not pieces else max_len
         pieces.extend(_cut(sentence, limit, max_len))
-    return [p for p in pieces if any(ch.isalnum() for ch in p)] or (
-        [text] if any(ch.isalnum() for ch in text) else []
-    )
+    pieces = [p for p in pieces if any(ch.isalnum() for ch in p)]
+    if pieces and len(pieces[0]) > first_max:
+        cut = pieces[0].rfind(" ", first_max // 2, first_max)
+        if cut > 0:
+            pieces[:1] = [pieces[0][:cut], pieces[0][cut + 1 :]]
+    return pieces
 
 
 def _cut(sentence: str, first_limit: int, max_len: int) -> list[str]:

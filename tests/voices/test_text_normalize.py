@@ -46,7 +46,7 @@ def test_split_keeps_every_word_and_starts_short() -> None:
     )
     pieces = split_sentences(text)
     assert len(pieces) >= 3
-    assert len(pieces[0]) <= 80
+    assert len(pieces[0]) <= 40
     assert " ".join(pieces).split() == text.split()
 
 
@@ -55,3 +55,10 @@ def test_split_bounds_long_sentences() -> None:
     pieces = split_sentences(text)
     assert all(len(p) <= 300 for p in pieces)
     assert sum(len(p.split()) for p in pieces) == 400
+
+
+def test_first_piece_is_short_even_without_commas() -> None:
+    text = normalize("The quick brown fox jumps over the lazy dog near the old mill by the river bank today.")
+    pieces = split_sentences(text)
+    assert len(pieces[0]) <= 40
+    assert " ".join(pieces).split() == text.split()
