@@ -21,6 +21,7 @@ from agent_server.bootstrap import ensure_bootstrap_key
 from agent_server.config import Settings, load_settings
 from agent_server.context import ServerContext
 from agent_server.enrollment.worker import EnrollmentWorker
+from agent_server.housekeeping import housekeeping
 from agent_server.metrics import Metrics
 from agent_server.middleware import MetricsMiddleware
 from agent_server.profiles import ProfileCache
@@ -92,9 +93,11 @@ def create_app(
         ctx.extras["worker"] = worker
         if run_worker:
             worker.start()
+        upkeep = asyncio.create_task(housekeeping(ctx), name="housekeeping")
         try:
             yield
         finally:
+            upkeep.cancel()
             await worker.stop()
             for hook in ctx.extras.get("on_shutdown", []):
                 await hook()

@@ -83,6 +83,15 @@ class RedisStore:
     async def count_keys(self) -> int:
         return int(await self.r.hlen(self.k("keys")))
 
+    async def purge_expired_keys(self, before: float) -> int:
+        dead = [k for k in await self.list_keys() if k.expires_at is not None and k.expires_at < before]
+        for key in dead:
+            async with self.r.pipeline(transaction=True) as pipe:
+                pipe.hdel(self.k("keys"), key.id)
+                pipe.delete(self.k("keyhash", key.hash))
+                await pipe.execute()
+        return len(dead)
+
     async def insert(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> None:
         seq = await self.r.incr(self.k("seq"))
         async with self.r.pipeline(transaction=True) as pipe:

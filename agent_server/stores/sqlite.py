@@ -87,6 +87,12 @@ class SQLiteStore:
     async def count_keys(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
 
+    async def purge_expired_keys(self, before: float) -> int:
+        dead = [k.id for k in await self.list_keys() if k.expires_at is not None and k.expires_at < before]
+        for key_id in dead:
+            self.db.execute("DELETE FROM api_keys WHERE id = ?", (key_id,))
+        return len(dead)
+
     async def insert(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> None:
         self.db.execute(
             "INSERT INTO objects (kind, id, tenant, doc) VALUES (?, ?, ?, ?)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -40,6 +41,15 @@ async def test_keys_are_hashed_and_revocable(store: Store) -> None:
     assert (await store.key_by_hash(hash_key(secret))).revoked
     assert not await store.revoke_key("key_nope")
     assert "acme" in await store.list_tenants()
+
+
+async def test_expired_client_secrets_are_purged(store: Store) -> None:
+    await create_key(store, "acme", ["*"])
+    secret, _ = await create_key(store, "acme", ["realtime"], ttl_s=1, agent="agent_x")
+    assert await store.purge_expired_keys(before=time.time()) == 0
+    assert await store.purge_expired_keys(before=time.time() + 5) == 1
+    assert await store.key_by_hash(hash_key(secret)) is None
+    assert await store.count_keys() == 1
 
 
 async def test_objects_are_tenant_scoped(store: Store) -> None:
