@@ -1,9 +1,13 @@
 """Gate fixtures, generated in code and cached per session (no ../shared needed).
 
-Speech comes from the bundled Piper voice (joe, 22.05 kHz, genuinely wideband to ~11 kHz);
-every degradation is DSP applied to it. A "second speaker" is joe resampled by 1.3 (pitch
-and formants both shift, as between two different vocal tracts), and "German" is joe
-reading German phonemes from Piper's own espeak-ng phonemizer.
+Speech comes from the bundled Piper voice (joe, 22.05 kHz). Raw Piper audio is NOT
+wideband: its energy falls off a cliff near 9 kHz, so the gate rightly measures ~8.9 kHz
+and rejects it as insufficient_bandwidth. Every clip that must get past the bandwidth
+check is therefore made the way voices.demo_clip makes the demo reference: resampled to
+44.1 kHz and band-extended by spectral band replication (gate reads ~12.9 kHz). Every
+degradation is DSP applied to that. A "second speaker" is joe slowed by 1.3 (pitch and
+formants both shift, as between two different vocal tracts) before the band extension,
+and "German" is joe reading German phonemes from Piper's own espeak-ng phonemizer.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import numpy as np
 import pytest
 
 from voices.audio_io import resample
+from voices.demo_clip import DEMO_RATE, replicate_band
 
 ENGLISH = (
     "The old lighthouse stood at the edge of the cliff for more than a century. "
@@ -48,6 +53,14 @@ def synthesize_phonemes(text: str, espeak_voice: str) -> tuple[np.ndarray, int]:
     return np.concatenate(parts), int(voice.config.sample_rate)
 
 
+def wideband(x: np.ndarray, rate: int, stretch: float = 1.0) -> tuple[np.ndarray, int]:
+    """Piper audio -> 44.1 kHz with the 9-13.5 kHz band replicated (voices.demo_clip).
+
+    stretch > 1 slows the voice down, lowering pitch and formants together."""
+    y = resample(x, rate, int(round(DEMO_RATE * stretch)))
+    return replicate_band(y, DEMO_RATE), DEMO_RATE
+
+
 def room_tone(n: int, level: float = 1e-4, seed: int = 0) -> np.ndarray:
     return (np.random.default_rng(seed).standard_normal(n) * level).astype(np.float32)
 
@@ -55,7 +68,7 @@ def room_tone(n: int, level: float = 1e-4, seed: int = 0) -> np.ndarray:
 @pytest.fixture(scope="session")
 def english() -> tuple[np.ndarray, int]:
     """~11 s of clean English with a little room tone, as a real recording would have."""
-    x, rate = synthesize(ENGLISH)
+    x, rate = wideband(*synthesize(ENGLISH))
     lead = room_tone(int(0.3 * rate))
     x = np.concatenate([lead, x, lead]) + room_tone(len(x) + 2 * len(lead), seed=1)
     return (0.8 * x / np.max(np.abs(x))).astype(np.float32), rate
@@ -63,13 +76,17 @@ def english() -> tuple[np.ndarray, int]:
 
 @pytest.fixture(scope="session")
 def other_speaker(english: tuple[np.ndarray, int]) -> np.ndarray:
+    """Another vocal tract reading the same text, as long as `english`, same rate, wideband."""
     x, rate = english
-    return resample(x, rate, int(rate * 1.3))[: len(x)]
+    y, _ = wideband(*synthesize(ENGLISH), stretch=1.3)
+    y = np.concatenate([room_tone(int(0.3 * rate)), y])[: len(x)]
+    y = np.pad(y, (0, len(x) - len(y))) + room_tone(len(x), seed=2)
+    return (0.8 * y / np.max(np.abs(y))).astype(np.float32)
 
 
 @pytest.fixture(scope="session")
 def german() -> tuple[np.ndarray, int]:
-    x, rate = synthesize_phonemes(GERMAN, "de")
+    x, rate = wideband(*synthesize_phonemes(GERMAN, "de"))
     x = x + room_tone(len(x))
     return (0.8 * x / np.max(np.abs(x))).astype(np.float32), rate
 
