@@ -53,6 +53,8 @@ class RealtimeSettings:
     client_secret_ttl_s: int = 600
     vad_threshold: float = 0.5
     silence_duration_ms: int = 500
+    # A session with no audio or events from the client for this long is closed.
+    idle_timeout_s: float = 300.0
 
 
 @dataclass(frozen=True)

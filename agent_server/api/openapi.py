@@ -76,6 +76,8 @@ SCHEMAS: dict[str, Any] = {
         "id": {"type": "string"}, "object": {"const": "agent"}, "name": {"type": "string"},
         "voice": {"type": "string"}, "greeting": {"type": "string"}, "instructions": {"type": "string"},
         "responder": {"type": "object"}, "turn_detection": {"type": ["object", "null"]},
+        "telephony_token": {"type": "string", "description":
+                            "Token for /v1/telephony/twilio; set to \"rotate\" in a PATCH for a new one"},
         "created_at": {"type": "integer"}}},
     "ClientSecret": {"type": "object", "properties": {
         "value": {"type": "string"}, "expires_at": {"type": "integer"}}},

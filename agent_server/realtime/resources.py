@@ -41,7 +41,7 @@ class RealtimeResources:
         # a vanished WebSocket peer or a data-channel-only WebRTC client must not hold
         # one of the limited session slots forever. Browsers and Twilio send audio
         # frames continuously (silence included), so live calls never reach it.
-        self.idle_timeout_s = float(getattr(ctx.settings.realtime, "idle_timeout_s", 300.0))
+        self.idle_timeout_s = ctx.settings.realtime.idle_timeout_s
 
     @property
     def asr(self) -> AsrEngine:

@@ -21,12 +21,14 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM:
         if os.environ.get("CI"):
             pytest.fail("Chromium is required in CI (apt-get install chromium)")
         pytest.skip("no Chromium installed")
+    # Package scope: Playwright's sync API runs its own event loop in this thread, which
+    # must be gone before the async tests of other packages start theirs.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
