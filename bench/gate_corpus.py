@@ -270,11 +270,18 @@ def espeak(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
 
 
 def piper_english(text: str) -> tuple[np.ndarray, int]:
+    """Piper English made wideband the way voices.demo_clip makes the demo reference.
+
+    Raw Piper (joe) output is band-limited near 9 kHz, so the gate rightly rejects it as
+    insufficient_bandwidth; resampled to 44.1 kHz and band-extended by spectral band
+    replication it reads ~12.9 kHz, which is what a "must pass" control needs."""
+    from voices.demo_clip import DEMO_RATE, replicate_band
     from voices.models import piper
 
     voice = piper()
-    audio = np.concatenate([c.audio_float_array for c in voice.synthesize(text)])
-    return audio.astype(np.float32), voice.config.sample_rate
+    audio = np.concatenate([c.audio_float_array for c in voice.synthesize(text)]).astype(np.float32)
+    y = replicate_band(resample(audio, voice.config.sample_rate, DEMO_RATE), DEMO_RATE)
+    return peak_norm(y, 0.8), DEMO_RATE
 
 
 # --- the corpus -----------------------------------------------------------------------

@@ -2,20 +2,29 @@
 
 Usage:
   python bench/gate_eval.py [--corpus bench/out/gate_corpus] [--limit N] [--only CATEGORY]
-  python bench/gate_eval.py --timing 15     # median gate time over 15 s clips only
+  python bench/gate_eval.py --report-only   # re-print from <corpus>/results.jsonl
+  python bench/gate_eval.py --full          # every measurement (no early stop) -> results_full.jsonl
+  python bench/gate_eval.py --timing 15     # gate time on 15 s passing clips (median, n=10)
 
 Each clip goes through the same path as an upload (file bytes -> voices.audio_io.decode
 -> voices.gate.evaluate with default thresholds, stopping at the first failure). Prints
 the confusion table (expected code x returned code), accuracy per category, per speaker
 half (A = tuning half, B = held out), and the median gate time for clips of 14-16 s.
-Per-clip results go to <corpus>/results.jsonl.
+
+Per-clip results are appended to <corpus>/results.jsonl as each clip finishes, tagged
+with a hash of the gate's code (voices/gate/*.py); a rerun resumes where a killed run
+stopped and re-does only clips judged by a different revision of the gate (--fresh
+starts over). Run it in the background and poll:
+  nohup python bench/gate_eval.py > bench/out/gate_eval.log 2>&1 &
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
+import os
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -29,30 +38,102 @@ def _ok(expected: str, got: str) -> bool:
     return got in expected.split("|")
 
 
-def run(corpus: Path, limit: int | None, only: str | None) -> list[dict]:
+def gate_revision() -> str:
+    """Hash of the gate's source: results from another revision are not resumed."""
+    h = hashlib.sha256()
+    for path in sorted((Path(__file__).resolve().parents[1] / "voices/gate").glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def load_results(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut short by a killed run
+            continue
+    return out
+
+
+def run(corpus: Path, limit: int | None, only: str | None, path: Path, *, full: bool = False,
+        fresh: bool = False) -> list[dict]:
     with open(corpus / "labels.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     if only:
         rows = [r for r in rows if r["category"] == only]
     rows = rows[:limit] if limit else rows
+    rev = gate_revision()
+    wanted = {r["file"] for r in rows}
+    done = {} if fresh else {r["file"]: r for r in load_results(path) if r.get("gate_rev") == rev}
+    todo = [r for r in rows if r["file"] not in done]
+    print(f"gate {rev}: {len(rows)} clips, {len(rows) - len(todo)} already judged, {len(todo)} to go",
+          flush=True)
+    # Rewrite the file with what is kept (same revision), then append clip by clip.
+    with open(path, "w") as fh:
+        for r in done.values():
+            fh.write(json.dumps(r) + "\n")
     th = GateThresholds()
     # Load the models once before timing anything (the server does this at start-up).
     evaluate(*_silence(), th)
-    out: list[dict] = []
-    for row in rows:
+    for k, row in enumerate(todo):
         data = (corpus / row["file"]).read_bytes()
         try:
             dec = decode(data)
         except AudioTooLongError:
-            out.append({**row, "got": "clip_too_long", "seconds": 0.0, "duration": 61.0, "quality": {}})
+            res = {**row, "got": "clip_too_long", "seconds": 0.0, "duration": 61.0, "quality": {}}
+        else:
+            t0 = time.perf_counter()
+            rep = evaluate(dec.samples, dec.sample_rate, th, full=full)
+            dt = time.perf_counter() - t0
+            res = {**row, "got": rep.failure.code if rep.failure else "ok", "seconds": dt,
+                   "duration": dec.duration_s, "quality": rep.quality,
+                   "message": rep.failure.message if rep.failure else "", "transcript": rep.transcript}
+        res["gate_rev"] = rev
+        res["load1"] = os.getloadavg()[0]
+        done[row["file"]] = res
+        with open(path, "a") as fh:
+            fh.write(json.dumps(res) + "\n")
+        if k % 25 == 0:
+            print(f"{k + 1}/{len(todo)} {row['file']} -> {res['got']} ({res['seconds']:.2f} s, "
+                  f"load {res['load1']:.1f})", flush=True)
+    return [done[r["file"]] for r in rows if r["file"] in wanted]
+
+
+def timing(corpus: Path, seconds: float, n: int = 10) -> str:
+    """Gate time (production path) on passing clips of exactly `seconds`: two clean clips of
+    one speaker joined with a 0.4 s pause and cut to length."""
+    import numpy as np
+
+    with open(corpus / "labels.tsv") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t")
+                if r["category"] == "clean" and r["file"].endswith("_clean.wav")]
+    by_spk: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_spk[r["speaker"]].append(r)
+    th = GateThresholds()
+    evaluate(*_silence(), th)
+    times, codes, loads = [], Counter(), []
+    for spk in sorted(by_spk):
+        pair = by_spk[spk][:2]
+        if len(pair) < 2:
             continue
-        t0 = time.perf_counter()
-        rep = evaluate(dec.samples, dec.sample_rate, th)
-        dt = time.perf_counter() - t0
-        got = rep.failure.code if rep.failure else "ok"
-        out.append({**row, "got": got, "seconds": dt, "duration": dec.duration_s, "quality": rep.quality,
-                    "message": rep.failure.message if rep.failure else "", "transcript": rep.transcript})
-    return out
+        a, b = (decode((corpus / r["file"]).read_bytes()) for r in pair)
+        rate = a.sample_rate
+        gap = np.full(int(0.4 * rate), 0.0, np.float32) + (1e-4 * np.random.default_rng(0).standard_normal(
+            int(0.4 * rate))).astype(np.float32)
+        x = np.concatenate([a.samples, gap, b.samples])[: int(seconds * rate)]
+        for _ in range(max(1, n // len(by_spk))):
+            loads.append(os.getloadavg()[0])
+            t0 = time.perf_counter()
+            rep = evaluate(x, rate, th)
+            times.append(time.perf_counter() - t0)
+            codes[rep.failure.code if rep.failure else "ok"] += 1
+    return (f"gate time, {seconds:.0f} s clips (production path, incl. ASR): median "
+            f"{statistics.median(times):.3f} s, max {max(times):.3f} s, n={len(times)}, verdicts {dict(codes)}, "
+            f"load average (1 min) {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores")
 
 
 def _silence() -> tuple:
@@ -104,6 +185,10 @@ def report(results: list[dict]) -> str:
     times = [r["seconds"] for r in results if r["got"] == "ok"]
     if times:
         lines.append(f"gate time, all passing clips: median {statistics.median(times):.3f} s (n={len(times)})")
+    loads = [r["load1"] for r in results if "load1" in r]
+    if loads:
+        lines.append(f"load average (1 min) while judging: median {statistics.median(loads):.1f} "
+                     f"(range {min(loads):.1f}-{max(loads):.1f})")
     misses = [r for r in results if not _ok(r["expected"], r["got"])]
     if misses:
         lines.append("")
@@ -120,15 +205,18 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--only")
     ap.add_argument("--report-only", action="store_true", help="re-print the last results.jsonl")
+    ap.add_argument("--full", action="store_true", help="measure everything (results_full.jsonl)")
+    ap.add_argument("--fresh", action="store_true", help="ignore earlier results, start over")
+    ap.add_argument("--timing", type=float, help="only time the gate on passing clips of this length")
     args = ap.parse_args()
-    path = args.corpus / "results.jsonl"
+    if args.timing:
+        print(timing(args.corpus, args.timing))
+        return
+    path = args.corpus / ("results_full.jsonl" if args.full else "results.jsonl")
     if args.report_only:
-        results = [json.loads(line) for line in path.read_text().splitlines()]
+        results = load_results(path)
     else:
-        results = run(args.corpus, args.limit, args.only)
-        with open(path, "w") as fh:
-            for r in results:
-                fh.write(json.dumps(r) + "\n")
+        results = run(args.corpus, args.limit, args.only, path, full=args.full, fresh=args.fresh)
     print(report(results))
 
 
