@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from agent_server import errors
-from agent_server.api import catalog, clones, health, openapi, speech
+from agent_server.api import agents, catalog, clones, health, openapi, speech
 from agent_server.bootstrap import ensure_bootstrap_key
 from agent_server.config import Settings, load_settings
 from agent_server.context import ServerContext
@@ -25,6 +25,7 @@ from agent_server.housekeeping import housekeeping
 from agent_server.metrics import Metrics
 from agent_server.middleware import MetricsMiddleware
 from agent_server.profiles import ProfileCache
+from agent_server.realtime import routes as realtime_routes
 from agent_server.stores import Store, open_store
 
 log = logging.getLogger("agent_server")
@@ -49,21 +50,6 @@ def _preload(settings: Settings) -> None:
     tts = models.piper(settings.models.tts_model or None)
     for _ in tts.synthesize("Ready."):
         pass
-
-
-def _optional_routes() -> list[BaseRoute]:
-    """Feature modules register here; each exposes a module-level `routes` list."""
-    found: list[BaseRoute] = []
-    for name in ("agent_server.api.agents",
-                 "agent_server.realtime.routes"):
-        try:
-            module = __import__(name, fromlist=["routes"])
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        found.extend(module.routes)
-    return found
 
 
 def create_app(
@@ -105,7 +91,7 @@ def create_app(
             await store.close()
 
     routes: list[BaseRoute] = [*health.routes, *openapi.routes, *clones.routes, *speech.routes,
-                              *catalog.routes, *_optional_routes()]
+                              *catalog.routes, *agents.routes, *realtime_routes.routes]
     if STATIC_DIR.is_dir():
         routes.append(Mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static"))
     app = Starlette(
