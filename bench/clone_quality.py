@@ -158,7 +158,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_data = Path(__file__).resolve().parent.parent.parent / "shared/data/libritts8"
     ap.add_argument("data", nargs="?", default=str(default_data))
-    ap.add_argument("--methods", default="knn-res8+warp", help="comma-separated conversion methods")
+    ap.add_argument("--methods", default="meanvar+warp,knn-res8+warp", help="comma-separated conversion methods")
     ap.add_argument("--speakers", default="", help="comma-separated speakers to enroll (default: all)")
     ap.add_argument("--save", default="", help="folder to write each output as WAV")
     args = ap.parse_args()

@@ -246,7 +246,7 @@ def _log_sp(mcep: np.ndarray, fft_size: int) -> np.ndarray:
 
 
 def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
-            extras: dict[str, np.ndarray], method: str, warped: bool = False) -> np.ndarray:
+            extras: dict[str, np.ndarray], method: str, warped: bool = False, lo: int = 1) -> np.ndarray:
     """Exemplar-based envelope for voiced frames (see :func:`convert` for the variants)."""
     digits = method.lstrip("knrsdiect-")
     k = int(digits) if digits else KNN_K
@@ -268,12 +268,14 @@ def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     if method == "knn":
         out[v, 1:] = pt[idx, 1:].mean(1)
     elif method == "knn-res":
-        out[v, 1:] = mapped[v, 1:] + (pt[idx, 1:] - ps_m[idx, 1:]).mean(1)
+        # ``lo``: the residual only above quefrency index ``lo``; the low coefficients
+        # (broad envelope: formant placement, what makes the phone) stay mapped.
+        out[v, lo:] = mapped[v, lo:] + (pt[idx, lo:] - ps_m[idx, lo:]).mean(1)
     return out
 
 
 def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
-            method: str = "knn-res8+warp") -> np.ndarray:
+            method: str = "meanvar+warp") -> np.ndarray:
     """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``.
 
     ``method`` is ``<envelope mapping>[+flags]``. Mappings: ``meanvar``,
@@ -282,10 +284,12 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     ``knn-direct`` (nearest target frames themselves), a digit suffix sets k, ``-hi``
     uses exemplars above ~3 kHz only; ``identity`` is WORLD resynthesis alone. Flags:
     ``warp`` (frequency warp learned at enrollment, applied first), ``gv`` (global
-    variance restoration), ``gf0`` (F0 mapped from Piper's general statistics).
-    Measured in ``docs/synthesis_bench.md``: ``knn-res8+warp`` (the default) gave the
-    best likeness at the same WER as ``meanvar+warp``. Without the stored pairs (a
-    profile built without words) every method falls back to ``meanvar``.
+    variance restoration), ``gf0`` (F0 mapped from Piper's general statistics), ``hq``
+    (``knn-res`` residual on coefficients >= 6 only). Measured in
+    ``docs/synthesis_bench.md``: ``meanvar+warp`` (the default) keeps WER within ~2
+    points of the base voice; ``knn-res8+warp`` adds some likeness (judge ~84 % vs ~76 %)
+    but costs ~4 points of WER. Without the stored pairs (a profile built without
+    words) every method falls back to ``meanvar``.
     """
     extras = extras or {}
     method, _, flags = method.partition("+")
@@ -314,7 +318,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         pairs = "tgt_frames" in extras
     if method.startswith("knn") and pairs:
         base_method = method.removesuffix("-hi")
-        knn = map_knn(feats, mcep, src, tgt, extras, base_method, warped=warp)
+        knn = map_knn(feats, mcep, src, tgt, extras, base_method, warped=warp, lo=6 if "hq" in flags else 1)
         if method.endswith("-hi"):
             # Band split: the mapped envelope below ~3 kHz keeps the formants that carry
             # the phone; exemplars above it bring the speaker's high-band timbre.

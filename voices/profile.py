@@ -44,7 +44,7 @@ class VoiceProfile:
     version: int = FORMAT_VERSION
     # Which mapping :func:`voices.conversion.convert` applies; benchmarks override it to
     # compare methods on one profile.
-    method: str = "knn-res8+warp"
+    method: str = "meanvar+warp"
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
@@ -110,10 +110,11 @@ def build_profile(
     bundled ASR is run here. Without usable words the profile falls back to statistics
     against a fixed text (mean/variance mapping only, no frequency warp).
 
-    The profile keeps the aligned frame pairs the default ``knn-res8+warp`` mapping
-    looks up (float16, ~100-150 kB compressed for a 10 s clip). ``exemplars`` also keeps
-    the unwarped pairs and all target frames, which only the experimental ``knn*``
-    variants without ``+warp`` use.
+    The profile keeps the aligned frame pairs the ``knn-res8+warp`` mapping looks up
+    (float16, ~100-150 kB compressed for a 10 s clip), so that method can be switched on
+    without re-enrolling; the default ``meanvar+warp`` needs only statistics and the
+    warp. ``exemplars`` also keeps the unwarped pairs and all target frames, which only
+    the experimental ``knn*`` variants without ``+warp`` use.
     """
     x = np.asarray(samples, np.float32).reshape(-1)
     if x.size < sample_rate:
