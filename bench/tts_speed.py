@@ -1,6 +1,6 @@
 """Synthesis speed: real-time factor and time to first chunk, base vs cloned voice.
 
-    python bench/tts_speed.py [--runs 5] [--method meanvar]
+    python bench/tts_speed.py [--runs 5] [--method meanvar] [--no-http]
 
 Both voices read the same texts in the same run, alternating, so a machine that gets
 busier during the run slows both alike; each figure is the median over ``--runs``.
@@ -10,6 +10,11 @@ distort: on 2 idle cores wall RTF is at least CPU RTF / 2); time to first chunk 
 to first yielded chunk. The load average is printed because wall figures depend on it.
 The clone is enrolled from Piper speech made into another speaker with WORLD (pitch and
 formants moved), so no data is needed.
+
+The HTTP table is what a client sees: a real server process, `POST /v1/audio/speech`
+streaming a 2-sentence input as PCM, time from sending the request to the first audio
+byte (TTFB) and to the last byte, for the stock voice and a clone enrolled over HTTP
+from the demo clip (band-extended Piper speech moved to another pitch and formants).
 """
 
 from __future__ import annotations
@@ -70,10 +75,74 @@ def run_once(text: str, profile: VoiceProfile | None) -> tuple[float, float, flo
     return total / audio, (time.process_time() - c0) / audio, first or total
 
 
+HTTP_TEXT = "Your appointment is confirmed for Thursday at 2 PM. We will send you a reminder the day before."
+
+
+def http_clip() -> bytes:
+    from voices.audio_io import resample, wav_bytes
+    from voices.demo_clip import DEMO_RATE, replicate_band
+
+    x = piper_audio(ENROLL_TEXT + " " + TEXTS["paragraph"]).astype(np.float64)
+    f0, t = pw.dio(x, OUTPUT_RATE)
+    f0 = pw.stonemask(x, f0, t, OUTPUT_RATE)
+    sp = pw.cheaptrick(x, f0, t, OUTPUT_RATE)
+    ap = pw.d4c(x, f0, t, OUTPUT_RATE)
+    bins = np.arange(sp.shape[1])
+    sp = np.stack([np.interp(bins / 1.1, bins, frame) for frame in sp])
+    y = pw.synthesize(f0 * 1.3, sp, ap, OUTPUT_RATE)[: 13 * OUTPUT_RATE]
+    y = replicate_band(resample(y.astype(np.float32), OUTPUT_RATE, DEMO_RATE), DEMO_RATE)
+    return wav_bytes((0.5 * y / np.max(np.abs(y))).astype(np.float32), DEMO_RATE)
+
+
+def http_ttfb(runs: int) -> None:
+    import tempfile
+
+    import httpx
+
+    from tests.conftest import start_server, stop_server, wait_status
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp))
+        try:
+            r = httpx.post(f"{server.base_url}/v1/voice/clones", headers=server.headers,
+                           data={"name": "bench"}, files={"file": ("clip.wav", http_clip())}, timeout=60)
+            voice = wait_status(server, r.json()["id"])
+            if voice["status"] != "ready":
+                print("clone enrollment failed:", voice["failure"])
+                return
+            results: dict[str, list[tuple[float, float, float]]] = {"joe": [], voice["id"]: []}
+            for i in range(runs + 1):
+                for vid in results:
+                    t0 = time.perf_counter()
+                    first = None
+                    size = 0
+                    with httpx.stream("POST", f"{server.base_url}/v1/audio/speech", headers=server.headers,
+                                      json={"input": HTTP_TEXT, "voice": vid, "response_format": "pcm"},
+                                      timeout=60) as resp:
+                        for chunk in resp.iter_raw():
+                            if first is None:
+                                first = time.perf_counter() - t0
+                            size += len(chunk)
+                    total = time.perf_counter() - t0
+                    if i:  # the first round warms the server's caches
+                        results[vid].append((first or total, total, total / (size / 2 / OUTPUT_RATE)))
+        finally:
+            stop_server(server)
+    print(f"\nHTTP, streaming pcm, 2-sentence input, median of {runs} runs, load average {os.getloadavg()[0]:.1f}")
+    print("| voice | TTFB (ms) | last byte (ms) | RTF (wall, over HTTP) |")
+    print("|---|---|---|---|")
+    med = {k: [statistics.median(col) for col in zip(*v, strict=True)] for k, v in results.items()}
+    for vid, (ttfb, total, rtf) in med.items():
+        print(f"| {'base (joe)' if vid == 'joe' else 'cloned'} | {1000 * ttfb:.0f} | {1000 * total:.0f} | {rtf:.3f} |")
+    b, c = med["joe"], med[voice["id"]]
+    print(f"| cloned/base | {c[0] / b[0]:.2f} | {c[1] / b[1]:.2f} | {c[2] / b[2]:.2f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--method", default="", help="conversion method (default: the profile's)")
+    ap.add_argument("--no-http", action="store_true", help="skip the HTTP time-to-first-byte table")
     args = ap.parse_args()
     profile = clone()
     if args.method:
@@ -96,6 +165,8 @@ def main() -> None:
             print(f"| {name} | {voice} | {rtf:.3f} | {cpu:.3f} | {1000 * first:.0f} |")
         b, c = med["base"], med["cloned"]
         print(f"| {name} | cloned/base | {c[0] / b[0]:.2f} | {c[1] / b[1]:.2f} | {c[2] / b[2]:.2f} |")
+    if not args.no_http:
+        http_ttfb(args.runs)
 
 
 if __name__ == "__main__":
