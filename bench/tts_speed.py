@@ -48,16 +48,21 @@ ENROLL_TEXT = (
 )
 
 
-def clone() -> VoiceProfile:
-    x = piper_audio(ENROLL_TEXT).astype(np.float64)
+def another_speaker(text: str, pitch: float, warp: float) -> np.ndarray:
+    """Piper reading ``text``, moved to another pitch and vocal-tract length with WORLD."""
+    x = piper_audio(text).astype(np.float64)
     f0, t = pw.dio(x, OUTPUT_RATE)
     f0 = pw.stonemask(x, f0, t, OUTPUT_RATE)
     sp = pw.cheaptrick(x, f0, t, OUTPUT_RATE)
     ap = pw.d4c(x, f0, t, OUTPUT_RATE)
     bins = np.arange(sp.shape[1])
-    sp = np.stack([np.interp(bins / 1.15, bins, frame) for frame in sp])
-    y = pw.synthesize(f0 * 1.5, sp, ap, OUTPUT_RATE)
-    return build_profile((0.3 * y / np.max(np.abs(y))).astype(np.float32), OUTPUT_RATE, transcript=ENROLL_TEXT)
+    sp = np.stack([np.interp(bins / warp, bins, frame) for frame in sp])
+    y = pw.synthesize(f0 * pitch, sp, ap, OUTPUT_RATE)
+    return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
+
+
+def clone() -> VoiceProfile:
+    return build_profile(another_speaker(ENROLL_TEXT, 1.5, 1.15), OUTPUT_RATE, transcript=ENROLL_TEXT)
 
 
 def run_once(text: str, profile: VoiceProfile | None) -> tuple[float, float, float]:
@@ -82,15 +87,8 @@ def http_clip() -> bytes:
     from voices.audio_io import resample, wav_bytes
     from voices.demo_clip import DEMO_RATE, replicate_band
 
-    x = piper_audio(ENROLL_TEXT + " " + TEXTS["paragraph"]).astype(np.float64)
-    f0, t = pw.dio(x, OUTPUT_RATE)
-    f0 = pw.stonemask(x, f0, t, OUTPUT_RATE)
-    sp = pw.cheaptrick(x, f0, t, OUTPUT_RATE)
-    ap = pw.d4c(x, f0, t, OUTPUT_RATE)
-    bins = np.arange(sp.shape[1])
-    sp = np.stack([np.interp(bins / 1.1, bins, frame) for frame in sp])
-    y = pw.synthesize(f0 * 1.3, sp, ap, OUTPUT_RATE)[: 13 * OUTPUT_RATE]
-    y = replicate_band(resample(y.astype(np.float32), OUTPUT_RATE, DEMO_RATE), DEMO_RATE)
+    y = another_speaker(ENROLL_TEXT + " " + TEXTS["paragraph"], 1.3, 1.1)[: 13 * OUTPUT_RATE]
+    y = replicate_band(resample(y, OUTPUT_RATE, DEMO_RATE), DEMO_RATE)
     return wav_bytes((0.5 * y / np.max(np.abs(y))).astype(np.float32), DEMO_RATE)
 
 
