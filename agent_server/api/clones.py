@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from agent_server.api.common import ctx_of, page_params, principal
+from agent_server.api.common import ctx_of, page_params, principal, read_body
 from agent_server.errors import BadRequest, InvalidAudio, NotFound, PayloadTooLarge, UnsupportedMediaType
 from agent_server.ids import new_id
 from voices.audio_io import AudioDecodeError, AudioTooLongError, decode
@@ -29,15 +29,11 @@ def profile_blob(voice_id: str) -> str:
 async def _read_limited(request: Request, limit: int) -> None:
     """Read the body into memory, refusing as soon as it passes the limit, so a 2 GB
     upload costs us 25 MB at most. Starlette's form parser then reads the cached body."""
+    too_large = PayloadTooLarge(f"The upload is larger than {limit // (1024 * 1024)} MB.")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"The upload is larger than {limit // (1024 * 1024)} MB.")
-    buf = bytearray()
-    async for chunk in request.stream():
-        buf += chunk
-        if len(buf) > limit:
-            raise PayloadTooLarge(f"The upload is larger than {limit // (1024 * 1024)} MB.")
-    request._body = bytes(buf)
+        raise too_large
+    request._body = await read_body(request, limit, too_large)  # Starlette reads its cached body
 
 
 async def create_clone(request: Request) -> JSONResponse:

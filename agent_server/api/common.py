@@ -9,7 +9,7 @@ from starlette.requests import HTTPConnection, Request
 
 from agent_server.auth import Principal, authenticate
 from agent_server.context import ServerContext
-from agent_server.errors import BadRequest, UnsupportedMediaType
+from agent_server.errors import ApiError, BadRequest, UnsupportedMediaType
 
 
 def ctx_of(conn: HTTPConnection) -> ServerContext:
@@ -22,15 +22,21 @@ async def principal(conn: HTTPConnection, scope: str) -> Principal:
     return who
 
 
-async def json_body(request: Request, max_bytes: int = 1 << 20) -> dict[str, Any]:
-    ctype = request.headers.get("content-type", "")
-    if ctype and "json" not in ctype:
-        raise UnsupportedMediaType("Send a JSON body with 'Content-Type: application/json'.")
+async def read_body(request: Request, max_bytes: int, too_large: ApiError) -> bytes:
+    """The body, refused as soon as it passes ``max_bytes`` (never buffered beyond it)."""
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > max_bytes:
-            raise BadRequest("The JSON body is too large.", code="body_too_large")
+            raise too_large
+    return bytes(raw)
+
+
+async def json_body(request: Request, max_bytes: int = 1 << 20) -> dict[str, Any]:
+    ctype = request.headers.get("content-type", "")
+    if ctype and "json" not in ctype:
+        raise UnsupportedMediaType("Send a JSON body with 'Content-Type: application/json'.")
+    raw = await read_body(request, max_bytes, BadRequest("The JSON body is too large.", code="body_too_large"))
     try:
         body = json.loads(raw or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from agent_server.api.agents import load_agent
-from agent_server.api.common import ctx_of, json_body, principal
+from agent_server.api.common import ctx_of, json_body, principal, read_body
 from agent_server.auth import create_key
 from agent_server.errors import ApiError, BadRequest, Forbidden, NotFound, UnsupportedMediaType
 from agent_server.realtime.opening import open_session
@@ -49,11 +49,7 @@ async def create_call(request: Request) -> Response:
     ctype = request.headers.get("content-type", "")
     if "application/sdp" not in ctype:
         raise UnsupportedMediaType("Send the SDP offer with 'Content-Type: application/sdp'.")
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_SDP_BYTES:
-            raise BadRequest("The SDP offer is too large.", code="invalid_sdp")
+    raw = await read_body(request, MAX_SDP_BYTES, BadRequest("The SDP offer is too large.", code="invalid_sdp"))
     offer = raw.decode("utf-8", "replace")
     if "v=0" not in offer or "m=audio" not in offer:
         raise BadRequest("The body is not an SDP offer with an audio section.", code="invalid_sdp")
