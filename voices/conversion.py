@@ -94,6 +94,61 @@ def warp_envelope(sp: np.ndarray, alpha: float) -> np.ndarray:
     return np.ascontiguousarray(np.exp(log_sp[:, lo] * (1 - frac) + log_sp[:, hi] * frac))
 
 
+# Knee of the two-segment warp (Hz, source axis): below it F1, above it F2 and up.
+WARP2_KNEE_HZ = 1000.0
+
+
+def warp_envelope2(sp: np.ndarray, a_lo: float, a_hi: float, knee_hz: float = WARP2_KNEE_HZ) -> np.ndarray:
+    """Two-segment (piecewise-linear, continuous) frequency warp of the envelope.
+
+    Source frequencies below ``knee_hz`` are scaled by ``a_lo``, the rest by ``a_hi``
+    (continuing from the knee), so the F1 region and the upper formants of a speaker
+    can differ in scale from the base voice by different amounts; ``a_lo == a_hi`` is
+    :func:`warp_envelope`.
+    """
+    if abs(a_lo - a_hi) < 1e-3:
+        return warp_envelope(sp, a_lo)
+    n = sp.shape[1]
+    knee = knee_hz / (RATE / 2) * (n - 1)  # source bin of the knee
+    out_bins = np.arange(n, dtype=np.float64)
+    pos = np.where(out_bins < a_lo * knee, out_bins / a_lo, knee + (out_bins - a_lo * knee) / a_hi)
+    pos = np.clip(pos, 0, n - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = pos - lo
+    log_sp = np.log(np.maximum(sp, 1e-16))
+    return np.ascontiguousarray(np.exp(log_sp[:, lo] * (1 - frac) + log_sp[:, hi] * frac))
+
+
+def _warp_distance(sp: np.ndarray, tgt: np.ndarray, tm: np.ndarray, ts: np.ndarray, a_lo: float, a_hi: float) -> float:
+    m = pw.code_spectral_envelope(warp_envelope2(sp, a_lo, a_hi), RATE, MCEP_DIM)[:, 1:KNN_DIM]
+    mapped = (m - m.mean(0)) / (m.std(0) + 1e-4) * ts + tm
+    return float(np.sqrt(((mapped - tgt) ** 2).sum(1)).mean())
+
+
+def fit_warp2(pair_src: np.ndarray, pair_tgt: np.ndarray, fft_size: int, alpha: float) -> tuple[float, float]:
+    """Two-segment warp (see :func:`warp_envelope2`), fitted like :func:`fit_warp` by
+    mel-cepstral distance after mean/variance mapping on the aligned pairs: coordinate
+    search over the same grid, starting from the proportional factor ``alpha``.
+    """
+    sp = pw.decode_spectral_envelope(np.ascontiguousarray(pair_src, dtype=np.float64), RATE, fft_size)
+    tgt = pair_tgt[:, 1:KNN_DIM].astype(np.float64)
+    tm, ts = tgt.mean(0), tgt.std(0) + 1e-4
+    a_lo = a_hi = float(alpha)
+    best = _warp_distance(sp, tgt, tm, ts, a_lo, a_hi)
+    for _ in range(2):
+        moved = False
+        for which in ("hi", "lo"):
+            for a in WARP_GRID:
+                cand = (a_lo, float(a)) if which == "hi" else (float(a), a_hi)
+                d = _warp_distance(sp, tgt, tm, ts, *cand)
+                if d < best - 1e-6:
+                    best, (a_lo, a_hi), moved = d, cand, True
+        if not moved:
+            break
+    return a_lo, a_hi
+
+
 # 0.78..1.30 covers adult speakers relative to the (male) base voice: female vocal
 # tracts are ~15-20% shorter, so their formants sit ~1.2x higher.
 WARP_GRID = np.round(np.arange(0.78, 1.3001, 0.02), 3)
@@ -189,15 +244,24 @@ def map_f0(f0: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
     return out
 
 
-def map_mcep(mcep: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
-    """Mean/variance mapping of coefficients 1.. (c0, the frame level, is kept)."""
+def map_mcep(mcep: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats, var_dim: int = 0) -> np.ndarray:
+    """Mean/variance mapping of coefficients 1.. (c0, the frame level, is kept).
+
+    ``var_dim`` > 0 maps the spread only on coefficients below it; the higher ones (fine
+    envelope detail, where a low-pitched speaker's analysis leaves harmonic ripple) get
+    their mean shifted only.
+    """
     out = mcep.copy()
     for mask, (ms, ss, mt, st) in (
         (voiced, (src.mcep_mean_v, src.mcep_std_v, tgt.mcep_mean_v, tgt.mcep_std_v)),
         (~voiced, (src.mcep_mean_u, src.mcep_std_u, tgt.mcep_mean_u, tgt.mcep_std_u)),
     ):
         if mask.any():
-            out[mask, 1:] = (mcep[mask, 1:] - ms[1:]) / ss[1:] * st[1:] + mt[1:]
+            scale = st[1:] / ss[1:]
+            if var_dim > 0:
+                scale = scale.copy()
+                scale[var_dim - 1 :] = 1.0
+            out[mask, 1:] = (mcep[mask, 1:] - ms[1:]) * scale + mt[1:]
     return out
 
 
@@ -246,7 +310,8 @@ def _log_sp(mcep: np.ndarray, fft_size: int) -> np.ndarray:
 
 
 def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
-            extras: dict[str, np.ndarray], method: str, warped: bool = False, lo: int = 1) -> np.ndarray:
+            extras: dict[str, np.ndarray], method: str, warped: bool = False, lo: int = 1,
+            conf: bool = False) -> np.ndarray:
     """Exemplar-based envelope for voiced frames (see :func:`convert` for the variants)."""
     digits = method.lstrip("knrsdiect-")
     k = int(digits) if digits else KNN_K
@@ -264,14 +329,32 @@ def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     ps = extras["pair_srcw" if warped else "pair_src"].astype(np.float64)
     pt = extras["pair_tgt"].astype(np.float64)
     ps_m = map_mcep(ps, np.ones(len(ps), bool), src, tgt)
-    idx = _knn(q, ps_m[:, 1:KNN_DIM], k)
+    keys = ps_m[:, 1:KNN_DIM]
+    idx = _knn(q, keys, k)
     if method == "knn":
         out[v, 1:] = pt[idx, 1:].mean(1)
     elif method == "knn-res":
         # ``lo``: the residual only above quefrency index ``lo``; the low coefficients
         # (broad envelope: formant placement, what makes the phone) stay mapped.
-        out[v, lo:] = mapped[v, lo:] + (pt[idx, lo:] - ps_m[idx, lo:]).mean(1)
+        res = (pt[idx, lo:] - ps_m[idx, lo:]).mean(1)
+        if conf:
+            # Residual only where the match is as close as the pairs are to each other:
+            # a frame unlike any enrollment frame (a phone the clip lacks) gets the
+            # plain mapping instead of a far neighbour's correction.
+            d = np.sqrt(((q[:, None, :] - keys[idx]) ** 2).sum(-1)).mean(1)
+            r = _pair_radius(keys, k)
+            w = np.clip(2.0 - d / r, 0.0, 1.0)
+            res = res * w[:, None]
+        out[v, lo:] = mapped[v, lo:] + res
     return out
+
+
+def _pair_radius(keys: np.ndarray, k: int) -> float:
+    """Median mean distance of a pair to its k nearest other pairs (match scale)."""
+    sub = keys[:: max(1, len(keys) // 400)]
+    d = np.sqrt(np.maximum((sub**2).sum(1)[:, None] - 2 * sub @ keys.T + (keys**2).sum(1)[None, :], 0.0))
+    d.sort(axis=1)
+    return float(np.median(d[:, 1 : k + 1].mean(1))) + 1e-6
 
 
 def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
@@ -285,26 +368,36 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     uses exemplars above ~3 kHz only; ``identity`` is WORLD resynthesis alone. Flags:
     ``warp`` (frequency warp learned at enrollment, applied first), ``gv`` (global
     variance restoration), ``gf0`` (F0 mapped from Piper's general statistics), ``hq``
-    (``knn-res`` residual on coefficients >= 6 only). Measured in
+    (``knn-res`` residual on coefficients >= 6 only), ``warp2`` (two-segment warp,
+    ``meanvar`` only), ``conf`` (``knn-res`` residual faded out on frames whose
+    neighbours are farther than the pairs' own spacing), ``lv`` (spread mapped on
+    coefficients < 25 only). Measured in
     ``docs/synthesis_bench.md``: ``meanvar+warp`` (the default) keeps WER within ~2
     points of the base voice; ``knn-res8+warp`` adds some likeness (judge ~84 % vs ~76 %)
     but costs ~4 points of WER. Without the stored pairs (a profile built without
     words) every method falls back to ``meanvar``.
     """
     extras = extras or {}
-    method, _, flags = method.partition("+")
-    warp = "warp" in flags and "warp_alpha" in extras
+    method, _, flag_str = method.partition("+")
+    flags = set(flag_str.split("+"))
+    warp2 = "warp2" in flags and "warp2" in extras and "srcw2_lf0" in extras and not method.startswith("knn")
+    warp = ("warp" in flags or "warp2" in flags) and "warp_alpha" in extras
     feats = analyze(x, keep_sp=warp)
     v = feats.voiced
     if method == "identity":  # WORLD analysis/synthesis only: the vocoder's own cost
         return synthesize(feats.f0, feats.mcep, feats.cap, feats.fft_size).astype(np.float32)
     if warp and feats.sp is not None:
         # The warped base voice has its own statistics, measured at enrollment.
-        feats.mcep = pw.code_spectral_envelope(
-            warp_envelope(feats.sp, float(extras["warp_alpha"][0])), RATE, MCEP_DIM
-        )
-        src = Stats.from_arrays(extras, "srcw_")
-    mcep = map_mcep(feats.mcep, v, src, tgt)
+        if warp2:
+            a_lo, a_hi = (float(a) for a in extras["warp2"][:2])
+            feats.mcep = pw.code_spectral_envelope(warp_envelope2(feats.sp, a_lo, a_hi), RATE, MCEP_DIM)
+            src = Stats.from_arrays(extras, "srcw2_")
+        else:
+            feats.mcep = pw.code_spectral_envelope(
+                warp_envelope(feats.sp, float(extras["warp_alpha"][0])), RATE, MCEP_DIM
+            )
+            src = Stats.from_arrays(extras, "srcw_")
+    mcep = map_mcep(feats.mcep, v, src, tgt, var_dim=KNN_DIM if "lv" in flags else 0)
     f0_src = src
     if "gf0" in flags and "generic_lf0" in extras:
         # F0 spread depends on the text: Piper reading a long ASR transcript swings
@@ -318,7 +411,8 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         pairs = "tgt_frames" in extras
     if method.startswith("knn") and pairs:
         base_method = method.removesuffix("-hi")
-        knn = map_knn(feats, mcep, src, tgt, extras, base_method, warped=warp, lo=6 if "hq" in flags else 1)
+        knn = map_knn(feats, mcep, src, tgt, extras, base_method, warped=warp, lo=6 if "hq" in flags else 1,
+                      conf="conf" in flags)
         if method.endswith("-hi"):
             # Band split: the mapped envelope below ~3 kHz keeps the formants that carry
             # the phone; exemplars above it bring the speaker's high-band timbre.

@@ -160,6 +160,18 @@ def build_profile(
             fft_size=source_feats.fft_size,
         )
         extras.update(conversion.Stats.of(warped).to_arrays("srcw_"))
+        # Two-segment warp (``+warp2``): its own factors and warped base-voice statistics.
+        a_lo, a_hi = conversion.fit_warp2(pair_src, pair_tgt, target_feats.fft_size, alpha)
+        extras["warp2"] = np.array([a_lo, a_hi], np.float32)
+        warped2 = conversion.Features(
+            f0=source_feats.f0,
+            mcep=conversion.pw.code_spectral_envelope(
+                conversion.warp_envelope2(sp, a_lo, a_hi), conversion.RATE, conversion.MCEP_DIM
+            ),
+            cap=source_feats.cap,
+            fft_size=source_feats.fft_size,
+        )
+        extras.update(conversion.Stats.of(warped2).to_arrays("srcw2_"))
     if source_feats is not None:
         pair_sp = conversion.pw.decode_spectral_envelope(
             np.ascontiguousarray(pair_src, dtype=np.float64), conversion.RATE, source_feats.fft_size

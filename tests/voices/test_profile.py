@@ -114,6 +114,27 @@ def test_warp_envelope_moves_a_peak() -> None:
     assert int(np.argmax(warped[0])) == 120
 
 
+def test_profile_learns_a_two_segment_warp() -> None:
+    # The reference was stretched uniformly: both segments near 1.1, and its own base stats.
+    a_lo, a_hi = (float(a) for a in profile().extras["warp2"])
+    assert a_lo == pytest.approx(1.1, abs=0.08) and a_hi == pytest.approx(1.1, abs=0.06)
+    assert "srcw2_mcep_v" in profile().extras
+
+
+def test_two_segment_warp_moves_low_and_high_peaks_by_their_own_factors() -> None:
+    n = 1025
+    knee = conversion.WARP2_KNEE_HZ / (conversion.RATE / 2) * (n - 1)
+    sp = np.full((1, n), 1e-4)
+    sp[0, 40] = 1.0  # below the knee
+    sp[0, 400] = 1.0  # above it
+    warped = conversion.warp_envelope2(sp, 0.9, 1.2)
+    low, high = sorted(np.argsort(warped[0])[-2:])
+    assert low == 36
+    assert high == pytest.approx(0.9 * knee + 1.2 * (400 - knee), abs=1)
+    same = conversion.warp_envelope2(sp, 1.1, 1.1)
+    assert np.allclose(same, conversion.warp_envelope(sp, 1.1))
+
+
 def test_profile_keeps_aligned_exemplars() -> None:
     assert profile().extras["pair_srcw"].shape == profile().extras["pair_tgt"].shape
     assert "pair_src" not in profile().extras

@@ -110,7 +110,13 @@ def test_numbers_and_abbreviations_are_spoken() -> None:
     assert sum(len(c) for c in chunks) > OUTPUT_RATE
 
 
-@pytest.mark.parametrize("method", ["meanvar", "meanvar+warp", "knn-res8+warp", "knn", "identity"])
+@pytest.mark.parametrize(
+    "method",
+    [
+        "meanvar", "meanvar+warp", "meanvar+warp2", "meanvar+warp+lv", "knn-res8+warp", "knn-res8+warp+conf",
+        "knn", "identity",
+    ],
+)
 def test_every_conversion_method_gives_clean_audio(method: str) -> None:
     p = exemplar_profile()
     audio = conversion.convert(piper_audio("Good morning."), p.source, p.target, p.extras, method)
