@@ -374,8 +374,11 @@ def build(data: Path, seed: int = 7) -> list[Clip]:
                 b = b * np.sqrt(_level(a[0]) / _level(b)) * 10 ** (rng.uniform(-3, 3) / 20)
                 seq = [*a[:1], b, *a[1:]] if bi % 2 else [*a, b]
                 if sum(len(u) for u in seq) / RATE >= 6.5:
-                    clips.append(Clip(f"{tag}_turns_{o}", "turns", "multiple_speakers", s,
-                                      peak_norm(join(seq, rng)), RATE, f"with {o}"))
+                    y = join(seq, rng)
+                    # The pauses count too: a turns clip must not also be too long.
+                    if len(y) / RATE <= 14.8:
+                        clips.append(Clip(f"{tag}_turns_{o}", "turns", "multiple_speakers", s,
+                                          peak_norm(y), RATE, f"with {o}"))
                 # overlap: B talks over part (or all) of A
                 bstream = np.concatenate([spk[o][i] for i in rng.permutation(len(spk[o]))])
                 cover = [0.5, 1.0, 0.7][bi % 3]

@@ -3,7 +3,10 @@ hard failure, and reports every measurement it made on the way.
 
 Order (cost in brackets, for a 15 s clip on 2 cores): VAD (~80 ms) decides no_speech and
 the span; then the pure-DSP checks (bandwidth, clipping, pauses, level, reverb, music,
-noise; ~10-60 ms each); then speaker embeddings (~60 ms) and ASR (~400 ms) last. Reverb
+noise; ~10-60 ms each); then speaker embeddings (~60 ms) and ASR (~400 ms) last.
+A second voice is called from the embeddings (turns), from a speech-shaped floor that
+fills the pauses, or from ASR that follows no single voice while the embeddings wander
+(overlap); the last needs the ASR and so comes after it. Reverb
 and music are judged before noise because both fill the pauses that the minimum-
 statistics SNR relies on; noise is called only when the waveform statistics also say
 "Gaussian floor" (see noise.py), which keeps a second talker from reading as noise.
@@ -141,6 +144,10 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     spk = speakers.measure(x16, sp.segments, th.speaker_similarity)
     q["speakers"] = spk.speakers
     q["speaker_similarity"] = round(spk.block_similarity, 3)
+    # A second voice under the first (overlap, background talk) fills the pauses with
+    # speech-shaped energy: a low floor SNR that the WADA statistic says is not noise.
+    if q["speakers"] == 1 and not noise_like and nz.snr_db < th.min_floor_snr_db:
+        q["speakers"] = 2
     if q["speakers"] > 1 and fail("multiple_speakers"):
         return report
 
@@ -152,6 +159,13 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     q["asr_compression_ratio"] = round(lang.compression_ratio, 2)
     q["asr_no_speech_prob"] = round(lang.no_speech_prob, 3)
     report.transcript = lang.transcript
+    # Two voices at once: ASR follows neither and the embeddings wander. Judged before
+    # the language rule, which would otherwise read the garble as a foreign language.
+    if (q["speakers"] == 1 and lang.avg_logprob < th.overlap_max_asr_logprob
+            and spk.block_similarity < th.overlap_speaker_similarity):
+        q["speakers"] = 2
+        if fail("multiple_speakers"):
+            return report
     if lang.confidence < th.min_english_confidence:
         fail("non_english")
     return report

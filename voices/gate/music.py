@@ -9,8 +9,11 @@ clip are mains hum or a steady whistle, not music, and are ignored.
 
 The score is taken over the frames the VAD calls non-speech (pauses, lead-in, tail):
 music under speech keeps playing there, while synthetic or very steady voices (espeak,
-monotone reading), whose own harmonics can form long lines, fall silent. Only when a
-clip has almost no pauses (< 0.64 s) does the score fall back to all frames.
+monotone reading), whose own harmonics can form long lines, fall silent. With almost
+no pauses (< 0.64 s) the few pause frames there are still decide (scoring the speech
+frames made every espeak clip "music"). A frequency (+-1 bin) that holds a peak in over
+half the pause frames is a steady hum or whistle, not music (notes change), and its
+lines are dropped whole.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ _PEAK_DB = 10.0
 _MIN_TRACK_FRAMES = 10  # 10 hops x 32 ms = 320 ms
 _F_LO, _F_HI = 150.0, 4000.0
 _MIN_PAUSE_FRAMES = 20
+_HUM_OCCUPANCY = 0.5
 
 
 def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
@@ -42,6 +46,14 @@ def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
     active = s.max(axis=1) > s.max() - 60.0
     local = median_filter(s, size=(1, 51), mode="nearest")
     peaks = (s >= maximum_filter1d(s, 5, axis=1)) & (s - local >= _PEAK_DB) & active[:, None]
+    # A bin (+-1) holding a peak in over half the active frames is a steady hum or whistle
+    # (mains, a fan, a recorder's pilot tone), not music: notes change. Drop whole bins,
+    # not just the late part of such a track, which would otherwise still count.
+    pauses = ~speech_mask(segments, n, _HOP / ANALYSIS_RATE, _N_FFT / ANALYSIS_RATE) & active
+    ref = pauses if pauses.sum() >= _MIN_PAUSE_FRAMES else active
+    if ref.any():
+        occupancy = maximum_filter1d(peaks[ref].mean(axis=0), 3)
+        peaks[:, occupancy > _HUM_OCCUPANCY] = False
     # A peak continues a line when the previous frame had a peak within +-1 bin.
     near = maximum_filter1d(peaks.view(np.int8), 3, axis=1).astype(bool)
     run = np.zeros_like(peaks, dtype=np.int32)
@@ -63,4 +75,6 @@ def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
     pauses = ~speech_mask(segments, n, _HOP / ANALYSIS_RATE, _N_FFT / ANALYSIS_RATE)
     if pauses.sum() >= _MIN_PAUSE_FRAMES:
         return float(covered[pauses].mean())
-    return float(covered[active].mean()) if active.any() else 0.0
+    # Too few pauses to judge: a synthetic or very steady voice (espeak) makes long lines
+    # of its own, so the speech frames cannot be used; the little pause there is decides.
+    return float(covered[pauses].mean()) if pauses.any() else 0.0
