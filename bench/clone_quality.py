@@ -193,7 +193,7 @@ def main() -> None:
         idx = names.index(spk.name)
         t = time.perf_counter()
         asr_transcript = transcribe(spk.enroll)
-        exemplars = any("knn" in m and "warp" not in m for m in methods)
+        exemplars = any(("knn" in m and "warp" not in m) or "warp2" in m for m in methods)
         profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=asr_transcript, exemplars=exemplars)
         enroll_s = time.perf_counter() - t
         outputs: dict[str, list[tuple[str, np.ndarray, str]]] = {"base (joe, unconverted)": base_out}

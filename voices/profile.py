@@ -114,7 +114,9 @@ def build_profile(
     (float16, ~100-150 kB compressed for a 10 s clip), so that method can be switched on
     without re-enrolling; the default ``meanvar+warp`` needs only statistics and the
     warp. ``exemplars`` also keeps the unwarped pairs and all target frames, which only
-    the experimental ``knn*`` variants without ``+warp`` use.
+    the experimental ``knn*`` variants without ``+warp`` use, and fits the experimental
+    two-segment warp (``+warp2``). Extras are additive keys, so profiles written before
+    any of them existed still load (the methods needing them fall back).
     """
     x = np.asarray(samples, np.float32).reshape(-1)
     if x.size < sample_rate:
@@ -160,7 +162,9 @@ def build_profile(
             fft_size=source_feats.fft_size,
         )
         extras.update(conversion.Stats.of(warped).to_arrays("srcw_"))
-        # Two-segment warp (``+warp2``): its own factors and warped base-voice statistics.
+    if source_feats is not None and exemplars:
+        # Two-segment warp (``+warp2``, experimental): its factors and warped base-voice
+        # statistics. Old profiles without them fall back to the proportional warp.
         a_lo, a_hi = conversion.fit_warp2(pair_src, pair_tgt, target_feats.fft_size, alpha)
         extras["warp2"] = np.array([a_lo, a_hi], np.float32)
         warped2 = conversion.Features(

@@ -114,11 +114,17 @@ def test_warp_envelope_moves_a_peak() -> None:
     assert int(np.argmax(warped[0])) == 120
 
 
+@cache
+def exemplar_profile() -> VoiceProfile:
+    return build_profile(reference(), OUTPUT_RATE, transcript=TRANSCRIPT, exemplars=True)
+
+
 def test_profile_learns_a_two_segment_warp() -> None:
     # The reference was stretched uniformly: both segments near 1.1, and its own base stats.
-    a_lo, a_hi = (float(a) for a in profile().extras["warp2"])
+    a_lo, a_hi = (float(a) for a in exemplar_profile().extras["warp2"])
     assert a_lo == pytest.approx(1.1, abs=0.08) and a_hi == pytest.approx(1.1, abs=0.06)
-    assert "srcw2_mcep_v" in profile().extras
+    assert "srcw2_mcep_v" in exemplar_profile().extras
+    assert "warp2" not in profile().extras  # experimental: only with exemplars
 
 
 def test_two_segment_warp_moves_low_and_high_peaks_by_their_own_factors() -> None:
@@ -138,7 +144,7 @@ def test_two_segment_warp_moves_low_and_high_peaks_by_their_own_factors() -> Non
 def test_profile_keeps_aligned_exemplars() -> None:
     assert profile().extras["pair_srcw"].shape == profile().extras["pair_tgt"].shape
     assert "pair_src" not in profile().extras
-    extras = build_profile(reference(), OUTPUT_RATE, transcript=TRANSCRIPT, exemplars=True).extras
+    extras = exemplar_profile().extras
     assert extras["pair_src"].shape == extras["pair_tgt"].shape
     assert extras["pair_src"].shape[0] > 100
     assert extras["pair_src"].shape[1] == conversion.MCEP_DIM

@@ -128,3 +128,12 @@ def test_every_conversion_method_gives_clean_audio(method: str) -> None:
 def exemplar_profile() -> VoiceProfile:
     x = piper_audio(TRANSCRIPT)
     return build_profile(x, OUTPUT_RATE, transcript=TRANSCRIPT, exemplars=True)
+
+
+def test_two_segment_warp_falls_back_on_profiles_without_it() -> None:
+    p = profile()  # built without exemplars: no ``warp2`` factors, like older profiles
+    assert "warp2" not in p.extras
+    x = piper_audio("Good morning.")
+    a = conversion.convert(x, p.source, p.target, p.extras, "meanvar+warp2")
+    b = conversion.convert(x, p.source, p.target, p.extras, "meanvar+warp")
+    assert np.array_equal(a, b)
