@@ -28,3 +28,18 @@ def test_openapi_documents_every_mounted_route(tmp_path) -> None:
     app = create_app(load_settings(env={}, data_dir=str(tmp_path)), run_worker=False)
     mounted = {r.path for r in app.routes if getattr(r, "path", "")}
     assert mounted - set(PATHS) == set(), "routes missing from openapi.json"
+
+
+def test_default_toml_spells_out_every_gate_threshold() -> None:
+    """configs/default.toml is where operators look: it must list every gate threshold,
+    with the same value as the code's default."""
+    import dataclasses
+    import tomllib
+
+    from agent_server.config import DEFAULT_CONFIG
+    from voices.gate.thresholds import GateThresholds
+
+    in_file = tomllib.loads(DEFAULT_CONFIG.read_text())["gate"]
+    for f in dataclasses.fields(GateThresholds):
+        assert f.name in in_file, f"[gate] {f.name} missing from configs/default.toml"
+        assert in_file[f.name] == f.default, f.name

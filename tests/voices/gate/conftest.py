@@ -57,7 +57,7 @@ def wideband(x: np.ndarray, rate: int, stretch: float = 1.0) -> tuple[np.ndarray
     """Piper audio -> 44.1 kHz with the 9-13.5 kHz band replicated (voices.demo_clip).
 
     stretch > 1 slows the voice down, lowering pitch and formants together."""
-    y = resample(x, rate, int(round(DEMO_RATE * stretch)))
+    y = resample(x, rate, round(DEMO_RATE * stretch))
     return replicate_band(y, DEMO_RATE), DEMO_RATE
 
 
