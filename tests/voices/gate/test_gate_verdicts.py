@@ -42,7 +42,10 @@ def test_clean_english_passes_with_every_measurement(english: Clip) -> None:
     assert q["speakers"] == 1 and q["language"] == "en"
     assert q["effective_bandwidth_hz"] >= 10000
     assert 6.0 < report.speech_end_s - report.speech_start_s < 15.0
-    assert "century" in report.transcript.lower() and "sailors" in report.transcript.lower()
+    # Piper renders prosody randomly and tiny.en slips on a word now and then ("tailors"),
+    # so ask for most of the content words, not every one.
+    heard = report.transcript.lower()
+    assert sum(w in heard for w in ("century", "cliff", "water", "rocks", "chart", "sailors")) >= 4, heard
 
 
 @pytest.mark.parametrize("narrow,out", [(8000, 48000), (16000, 44100)])
