@@ -1,0 +1,191 @@
+"""`pyai agents ...`: the Agent Builder from the shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from pyai.cli.common import (
+    JsonFlag,
+    _api_errors,
+    _list_table,
+    _print_json,
+    _state,
+    _usage_error,
+    _wants_json,
+    _when,
+    agents_app,
+    err,
+    out,
+)
+from pyai.resources.agents import NOT_GIVEN
+from pyai.types import Agent
+
+
+def _json_body(value: str | None) -> dict[str, Any] | None:
+    """``--json-body`` takes inline JSON, ``@file`` (as curl does) or ``-`` for stdin."""
+    if value is None:
+        return None
+    try:
+        if value == "-":
+            text = sys.stdin.read()
+        elif value.startswith("@"):
+            text = Path(value[1:]).read_text()
+        else:
+            text = value
+        body = json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        _usage_error(f"--json-body: {exc}")
+    if not isinstance(body, dict):
+        _usage_error("--json-body must be a JSON object.")
+    return body
+
+
+def _print_agent(agent: Agent) -> None:
+    typer.echo(f"{agent.id} {agent.name}")
+    details = Table.grid(padding=(0, 2))
+    details.add_row("Voice", agent.voice or "-")
+    details.add_row("Greeting", agent.greeting or "-")
+    details.add_row("Instructions", agent.instructions or "-")
+    details.add_row("Responder", json.dumps(agent.responder) if agent.responder is not None else "-")
+    details.add_row("Turn detection", json.dumps(agent.turn_detection) if agent.turn_detection is not None else "-")
+    details.add_row("Created", _when(agent.created_at))
+    out.print(details)
+
+
+NameOpt = Annotated[str | None, typer.Option("--name", help="Agent name.")]
+VoiceOpt = Annotated[str | None, typer.Option("--voice", help="Stock voice or a ready clone id.")]
+GreetingOpt = Annotated[str | None, typer.Option("--greeting", help="First thing the agent says.")]
+InstructionsOpt = Annotated[str | None, typer.Option("--instructions", help="How the agent behaves.")]
+JsonBodyOpt = Annotated[
+    str | None,
+    typer.Option("--json-body", help="Full agent object as JSON, @file or - (stdin); flags override its fields."),
+]
+
+
+@agents_app.command("create")
+def agents_create(
+    ctx: typer.Context,
+    name: NameOpt = None,
+    voice: VoiceOpt = None,
+    greeting: GreetingOpt = None,
+    instructions: InstructionsOpt = None,
+    json_body: JsonBodyOpt = None,
+    json_flag: JsonFlag = False,
+) -> None:
+    """Create an agent; prints '<agent id> <name>'."""
+    as_json = _wants_json(ctx, json_flag)
+    body = _json_body(json_body) or {}
+    if name is None and "name" not in body:
+        _usage_error('--name (or a "name" in --json-body) is required.')
+    pyai = _state(ctx).client()
+    with _api_errors(as_json):
+        agent = pyai.agents.create(
+            name=name if name is not None else body.pop("name"),
+            voice=voice,
+            greeting=greeting,
+            instructions=instructions,
+            extra_body=body,
+        )
+    if as_json:
+        _print_json(agent.to_dict())
+    else:
+        _print_agent(agent)
+
+
+@agents_app.command("list")
+def agents_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="Page size.")] = 20,
+    after: Annotated[str | None, typer.Option("--after", help="Start after this agent id.")] = None,
+    all_pages: Annotated[bool, typer.Option("--all", help="Follow has_more through every page.")] = False,
+    json_flag: JsonFlag = False,
+) -> None:
+    """List the tenant's agents."""
+    as_json = _wants_json(ctx, json_flag)
+    pyai = _state(ctx).client()
+    with _api_errors(as_json):
+        pager = pyai.agents.list(limit=limit, after=after)
+        if all_pages:
+            agents, has_more = list(pager), False
+        else:
+            page = pager.first_page()
+            agents, has_more = page.data, page.has_more
+    if as_json:
+        _print_json({"object": "list", "data": [a.to_dict() for a in agents], "has_more": has_more})
+        return
+    table = _list_table(("ID", "Name", "Voice", "Created"), [a.id for a in agents])
+    for a in agents:
+        table.add_row(a.id, a.name, a.voice or "", _when(a.created_at))
+    out.print(table)
+    if has_more and agents:
+        err.print(f"More agents: pyai agents list --after {agents[-1].id}", markup=False)
+
+
+@agents_app.command("get")
+def agents_get(
+    ctx: typer.Context, agent_id: Annotated[str, typer.Argument(metavar="ID")], json_flag: JsonFlag = False
+) -> None:
+    """Show one agent."""
+    as_json = _wants_json(ctx, json_flag)
+    pyai = _state(ctx).client()
+    with _api_errors(as_json):
+        agent = pyai.agents.get(agent_id)
+    if as_json:
+        _print_json(agent.to_dict())
+    else:
+        _print_agent(agent)
+
+
+@agents_app.command("update")
+def agents_update(
+    ctx: typer.Context,
+    agent_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: NameOpt = None,
+    voice: VoiceOpt = None,
+    greeting: GreetingOpt = None,
+    instructions: InstructionsOpt = None,
+    json_body: JsonBodyOpt = None,
+    json_flag: JsonFlag = False,
+) -> None:
+    """Change the given fields only. A new voice applies from the next session."""
+    as_json = _wants_json(ctx, json_flag)
+    body = _json_body(json_body) or {}
+    fields = {"name": name, "voice": voice, "greeting": greeting, "instructions": instructions}
+    given = {k: v for k, v in fields.items() if v is not None}
+    if not given and not body:
+        _usage_error("Nothing to update: pass --name, --voice, --greeting, --instructions or --json-body.")
+    pyai = _state(ctx).client()
+    with _api_errors(as_json):
+        agent = pyai.agents.update(
+            agent_id,
+            name=given.get("name", NOT_GIVEN),
+            voice=given.get("voice", NOT_GIVEN),
+            greeting=given.get("greeting", NOT_GIVEN),
+            instructions=given.get("instructions", NOT_GIVEN),
+            extra_body=body,
+        )
+    if as_json:
+        _print_json(agent.to_dict())
+    else:
+        _print_agent(agent)
+
+
+@agents_app.command("delete")
+def agents_delete(
+    ctx: typer.Context, agent_id: Annotated[str, typer.Argument(metavar="ID")], json_flag: JsonFlag = False
+) -> None:
+    """Delete an agent."""
+    as_json = _wants_json(ctx, json_flag)
+    pyai = _state(ctx).client()
+    with _api_errors(as_json):
+        deleted = pyai.agents.delete(agent_id)
+    if as_json:
+        _print_json(deleted.to_dict())
+    else:
+        typer.echo(f"{deleted.id} deleted")
