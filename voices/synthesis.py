@@ -10,6 +10,7 @@ iterating stops all further work.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,13 +50,15 @@ def validate_speed(speed: float) -> float:
 
 
 def synthesize_stream(
-    text: str, profile: VoiceProfile | None, speed: float = 1.0
+    text: str, profile: VoiceProfile | None, speed: float = 1.0, *, fast_start: bool = True
 ) -> Iterator[np.ndarray]:
-    """Yield float32 mono chunks at :data:`OUTPUT_RATE`, one per sentence (or clause).
+    """Yield float32 mono chunks at :data:`OUTPUT_RATE`, about one per sentence (or clause).
 
-    ``profile=None`` is the stock voice ``joe``. Raises ``ValueError`` (before any audio)
-    for empty or unspeakable text, text over 4096 characters, or a speed outside
-    0.25..4.0.
+    ``profile=None`` is the stock voice ``joe``. With ``fast_start`` a cloned voice's
+    first piece comes as two chunks (see :func:`_voiced`): callers that are already
+    playing earlier audio (a reply's later sentences) turn it off. Raises ``ValueError``
+    (before any audio) for empty or unspeakable text, text over 4096 characters, or a
+    speed outside 0.25..4.0.
     """
     speed = validate_speed(speed)
     if not text or not text.strip():
@@ -63,22 +66,60 @@ def synthesize_stream(
     pieces = split_sentences(normalize(text))
     if not pieces:
         raise ValueError("the input has nothing to speak")
-    return _stream(pieces, profile, speed)
+    return _stream(pieces, profile, speed, fast_start)
 
 
-def _stream(pieces: list[str], profile: VoiceProfile | None, speed: float) -> Iterator[np.ndarray]:
+def _stream(
+    pieces: list[str], profile: VoiceProfile | None, speed: float, fast_start: bool
+) -> Iterator[np.ndarray]:
     gap = np.zeros(int(_GAP_S / speed * OUTPUT_RATE), np.float32)
-    for i, piece in enumerate(pieces):
-        audio = piper_audio(piece, speed)
-        if audio.size == 0:
-            continue
-        if profile is not None:
-            audio = conversion.convert(
-                audio, profile.source, profile.target, profile.extras, profile.method
-            )
-        audio = conversion.normalize_level(audio)
-        # Pause only between sentences; pieces cut inside a sentence join directly.
-        yield np.concatenate([gap, audio]) if i and pieces[i - 1][-1] in ".!?" else audio
+    # Piper reads the next piece while this one is converted and sent: ONNX Runtime
+    # releases the GIL, WORLD does not, so on two cores the two overlap instead of adding
+    # up. At most one piece is read ahead; closing the generator drops it.
+    ahead = ThreadPoolExecutor(1, thread_name_prefix="piper-ahead")
+    try:
+        pending = ahead.submit(piper_audio, pieces[0], speed)
+        for i in range(len(pieces)):
+            audio = pending.result()
+            pending = None
+            # Pause only between sentences; pieces cut inside a sentence join directly.
+            lead = gap if i and pieces[i - 1][-1] in ".!?" else None
+            for j, part in enumerate(_voiced(audio, profile, split=fast_start and i == 0)):
+                yield np.concatenate([lead, part]) if lead is not None and j == 0 else part
+                if pending is None and i + 1 < len(pieces):
+                    # Read ahead only once this piece's first audio is out, so the first
+                    # byte never waits behind the next piece's Piper run.
+                    pending = ahead.submit(piper_audio, pieces[i + 1], speed)
+            if pending is None and i + 1 < len(pieces):  # an empty piece yields nothing
+                pending = ahead.submit(piper_audio, pieces[i + 1], speed)
+    finally:
+        ahead.shutdown(wait=False, cancel_futures=True)
+
+
+def _voiced(audio: np.ndarray, profile: VoiceProfile | None, *, split: bool) -> Iterator[np.ndarray]:
+    """One piece in the requested voice, level-normalised.
+
+    A cloned piece that opens the stream is converted in two halves, so the first audio
+    leaves after half of the conversion (time to first byte); conversion is frame-local,
+    so the halves, cut in the quietest spot and cross-faded, join without a seam.
+    """
+    if audio.size == 0:
+        return
+    if profile is None:
+        yield conversion.normalize_level(audio)
+        return
+    def convert(x: np.ndarray) -> np.ndarray:
+        return conversion.convert(x, profile.source, profile.target, profile.extras, profile.method)
+
+    if not split:
+        yield conversion.normalize_level(convert(audio))
+        return
+    head_gain: list[float] = []
+    for part in conversion.convert_in_halves(audio, convert):
+        if not head_gain:
+            # The second half keeps the first half's gain: one level through the piece.
+            head_gain.append(conversion.level_gain(part))
+        yield conversion.apply_gain(part, head_gain[0])
 
 
 def synthesize(text: str, profile: VoiceProfile | None, speed: float = 1.0) -> np.ndarray:

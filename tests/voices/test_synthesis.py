@@ -137,3 +137,63 @@ def test_two_segment_warp_falls_back_on_profiles_without_it() -> None:
     a = conversion.convert(x, p.source, p.target, p.extras, "meanvar+warp2")
     b = conversion.convert(x, p.source, p.target, p.extras, "meanvar+warp")
     assert np.array_equal(a, b)
+
+
+def test_stream_reads_at_most_one_piece_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = synthesis.piper_audio
+
+    def counting(text: str, speed: float = 1.0) -> np.ndarray:
+        calls.append(text)
+        return real(text, speed)
+
+    monkeypatch.setattr(synthesis, "piper_audio", counting)
+    stream = synthesize_stream("One. Two. Three. Four. Five.", None)
+    next(stream)
+    next(stream)
+    assert 2 <= len(calls) <= 3
+    stream.close()
+    assert len(calls) <= 3
+    assert calls == ["One.", "Two.", "Three."][: len(calls)]
+
+
+def test_halves_join_back_into_the_whole() -> None:
+    x = piper_audio("Your appointment is confirmed for Thursday.")
+    seen: list[int] = []
+
+    def identity(part: np.ndarray) -> np.ndarray:
+        seen.append(len(part))
+        return part.copy()
+
+    halves = conversion.convert_in_halves(x, identity)
+    first = next(halves)
+    assert len(seen) == 1  # the first half leaves before the second is converted
+    joined = np.concatenate([first, *halves])
+    assert len(seen) == 2 and len(joined) == len(x)
+    assert np.allclose(joined, x, atol=1e-6)
+    assert 0.3 * len(x) < len(first) < 0.7 * len(x)
+
+
+def test_cloned_voice_starts_fast_only_when_asked() -> None:
+    fast = list(synthesize_stream(TEXT, profile()))
+    plain = list(synthesize_stream(TEXT, profile(), fast_start=False))
+    assert len(plain) == 3 and len(fast) == 4  # the first sentence comes in two halves
+    # The halves are one level and one sentence long, like the whole.
+    first = np.concatenate(fast[:2])
+    assert len(first) == pytest.approx(len(plain[0]), rel=0.15)
+    rms = [float(np.sqrt(np.mean(c**2))) for c in fast[:2]]
+    assert 0.5 < rms[0] / rms[1] < 2.0
+    assert np.max(np.abs(first)) <= conversion.PEAK + 1e-6
+
+
+def test_coarse_aperiodicity_stays_close_to_full_rate() -> None:
+    x = piper_audio("Please hold while I check that for you.").astype(np.float64)
+    f0, t = pw.dio(x, conversion.RATE, f0_floor=conversion.F0_FLOOR, f0_ceil=conversion.F0_CEIL,
+                   frame_period=conversion.FRAME_MS)
+    f0 = pw.stonemask(x, f0, t, conversion.RATE)
+    full = pw.code_aperiodicity(pw.d4c(x, f0, t, conversion.RATE), conversion.RATE)
+    coarse = conversion.coarse_aperiodicity(x, f0, t)
+    v = f0 > 0
+    assert coarse.shape == full.shape
+    assert float(np.abs(coarse - full)[v].mean()) < 1.0
+    assert np.all(coarse[~v] == 0.0)

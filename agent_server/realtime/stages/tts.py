@@ -54,7 +54,10 @@ class TtsStage(Stage):
                 continue
             for sentence in split_sentences(frame.text) or [frame.text]:
                 try:
-                    stream = synthesize_stream(sentence, self.profile, self.speed)
+                    # Only the reply's first sentence is on the clock; later ones are
+                    # made while earlier audio plays, so they need no fast start.
+                    stream = synthesize_stream(sentence, self.profile, self.speed,
+                                               fast_start=first_ms is None)
                 except ValueError:  # nothing speakable ("...", emoji): skip the piece
                     continue
                 text = sentence
@@ -66,7 +69,7 @@ class TtsStage(Stage):
                     ms = (time.perf_counter() - t0) * 1000
                     if first_ms is None:
                         first_ms = ms
-                    else:
+                    elif text:  # a pause before each later sentence, none inside one
                         chunk = np.concatenate([gap, chunk])
                     # Should synthesis cut a sentence further, the later chunks carry
                     # no text: the words are attributed to the chunk that starts them.
