@@ -391,7 +391,8 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     (``knn-res`` residual on coefficients >= 6 only), ``warp2`` (two-segment warp,
     ``meanvar`` only), ``conf`` (``knn-res`` residual faded out on frames whose
     neighbours are farther than the pairs' own spacing), ``lv`` (spread mapped on
-    coefficients < 25 only). Measured in
+    coefficients < 25 only), ``tempo`` (read by :mod:`voices.synthesis`: Piper speaks at
+    the speaker's own pace, measured at enrollment). Measured in
     ``docs/synthesis_bench.md``: ``meanvar+warp`` (the default) keeps WER within ~2
     points of the base voice; ``knn-res8+warp`` adds some likeness (judge ~84 % vs ~76 %)
     but costs ~4 points of WER. Without the stored pairs (a profile built without

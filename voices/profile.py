@@ -94,10 +94,13 @@ def speaker_embedding(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def base_voice_features(text: str) -> conversion.Features:
     """WORLD features of the Piper base voice reading ``text`` (at the conversion rate)."""
+    return conversion.analyze(base_voice_audio(text))
+
+
+def base_voice_audio(text: str) -> np.ndarray:
     from voices.synthesis import piper_audio
 
-    audio = piper_audio(text)
-    return conversion.analyze(audio)
+    return piper_audio(text)
 
 
 def build_profile(
@@ -131,7 +134,8 @@ def build_profile(
     source_feats = None
     if len(text) >= 20:
         try:
-            source_feats = base_voice_features(text)
+            base_audio = base_voice_audio(text)
+            source_feats = conversion.analyze(base_audio)
             source = conversion.Stats.of(source_feats)
         except ValueError:
             source_feats = None
@@ -150,6 +154,7 @@ def build_profile(
             extras["pair_src"] = pair_src.astype(np.float16)
         alpha, _ = conversion.fit_warp(pair_src, pair_tgt, target_feats.fft_size)
         extras["warp_alpha"] = np.array([alpha], np.float32)
+        extras["tempo"] = np.array([speaking_tempo(base_audio, ref)], np.float32)
         sp = conversion.pw.decode_spectral_envelope(
             np.ascontiguousarray(source_feats.mcep), conversion.RATE, source_feats.fft_size
         )
@@ -186,6 +191,22 @@ def build_profile(
     return VoiceProfile(
         embedding=speaker_embedding(x, sample_rate), target=target, source=source, extras=extras
     )
+
+
+def speaking_tempo(base: np.ndarray, speaker: np.ndarray) -> float:
+    """How much longer the speaker takes than Piper to say the same words (>1: slower).
+
+    Both at :data:`conversion.RATE`; speech time is silero-vad's (pauses over 250 ms
+    excluded), so the pauses between a clip's sentences do not count as slowness.
+    Bounded to 0.8-1.25, the range over which Piper's length scale still sounds natural.
+    """
+    from voices.gate.vad import measure
+
+    n_base = measure(resample(base, conversion.RATE, 16000)).speech_s
+    n_spk = measure(resample(speaker, conversion.RATE, 16000)).speech_s
+    if n_base < 1.0 or n_spk < 1.0:
+        return 1.0
+    return float(np.clip(n_spk / n_base, 0.8, 1.25))
 
 
 def _transcribe(x: np.ndarray) -> str:

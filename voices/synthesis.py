@@ -73,6 +73,7 @@ def _stream(
     pieces: list[str], profile: VoiceProfile | None, speed: float, fast_start: bool
 ) -> Iterator[np.ndarray]:
     gap = np.zeros(int(_GAP_S / speed * OUTPUT_RATE), np.float32)
+    speed = speed / _tempo(profile)
     # Piper reads the next piece while this one is converted and sent: ONNX Runtime
     # releases the GIL, WORLD does not, so on two cores the two overlap instead of adding
     # up. At most one piece is read ahead; closing the generator drops it.
@@ -94,6 +95,13 @@ def _stream(
                 pending = ahead.submit(piper_audio, pieces[i + 1], speed)
     finally:
         ahead.shutdown(wait=False, cancel_futures=True)
+
+
+def _tempo(profile: VoiceProfile | None) -> float:
+    """The speaker's own pace relative to Piper, with the ``+tempo`` method flag."""
+    if profile is None or "tempo" not in profile.method.split("+")[1:] or "tempo" not in profile.extras:
+        return 1.0
+    return float(profile.extras["tempo"][0])
 
 
 def _voiced(audio: np.ndarray, profile: VoiceProfile | None, *, split: bool) -> Iterator[np.ndarray]:

@@ -150,3 +150,26 @@ def test_profile_keeps_aligned_exemplars() -> None:
     assert extras["pair_src"].shape == extras["pair_tgt"].shape
     assert extras["pair_src"].shape[0] > 100
     assert extras["pair_src"].shape[1] == conversion.MCEP_DIM
+
+
+def test_speaking_tempo_measures_a_slower_reader() -> None:
+    from voices.profile import speaking_tempo
+
+    base = piper_audio(TRANSCRIPT)
+    slower = piper_audio(TRANSCRIPT, speed=0.87)  # length scale 1.15
+    assert speaking_tempo(base, slower) == pytest.approx(1.15, rel=0.08)
+    assert speaking_tempo(base, base) == pytest.approx(1.0, abs=0.05)
+    assert speaking_tempo(base, piper_audio(TRANSCRIPT, speed=0.5)) == 1.25  # bounded
+    assert 0.8 <= float(profile().extras["tempo"][0]) <= 1.25
+
+
+def test_tempo_flag_speaks_at_the_speakers_pace() -> None:
+    from dataclasses import replace
+
+    from voices.synthesis import synthesize
+
+    p = replace(profile(), extras={**profile().extras, "tempo": np.array([1.25], np.float32)})
+    text = "The little cottage by the river had a bright red door."
+    plain = synthesize(text, p)
+    paced = synthesize(text, replace(p, method="meanvar+warp+tempo"))
+    assert len(paced) / len(plain) == pytest.approx(1.25, rel=0.12)
