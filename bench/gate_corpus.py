@@ -67,7 +67,10 @@ FOREIGN_TEXT = {
         "晚上的夜市也非常热闹，有各种各样的小吃。",
     ],
 }
-ESPEAK_VOICES = {"de": "de", "fr": "fr-fr", "es": "es", "cmn": "cmn"}
+# "cmn" alone is "Mandarin, latin as English": its dictionary turns characters into pinyin
+# with tone digits, which that voice then reads as English letters and numbers ("jin one,
+# tian one"), so the clip was English. "cmn-latn-pinyin" reads the pinyin as Mandarin.
+ESPEAK_VOICES = {"de": "de", "fr": "fr-fr", "es": "es", "cmn": "cmn-latn-pinyin"}
 ENGLISH_TEXT = [
     "The old lighthouse stood at the edge of the cliff for more than a century. Every night its "
     "beam swept across the water, warning ships away from the rocks below.",
@@ -401,10 +404,15 @@ def build(data: Path, seed: int = 7) -> list[Clip]:
     # non-English (espeak-ng) and synthetic English controls
     for _li, (lang, texts) in enumerate(FOREIGN_TEXT.items()):
         for k, text in enumerate(texts):
-            if lang == "cmn":
-                text = text.split("。")[0] + "。"  # espeak reads Mandarin slowly: keep it under 15 s
             for variant, (speed, pitch) in enumerate([(150, 50), (175, 35)]):
-                x = espeak(text, ESPEAK_VOICES[lang] + ("+f3" if variant else ""), speed, pitch)
+                voice = ESPEAK_VOICES[lang] + ("+f3" if variant else "")
+                if lang == "cmn":
+                    # As many whole sentences as fit in 13.5 s (one is under 6 s at some speeds).
+                    sents = [s + "。" for s in text.split("。") if s]
+                    takes = [espeak("".join(sents[:n]), voice, speed, pitch) for n in range(1, len(sents) + 1)]
+                    x = max((t for t in takes if len(t) / RATE <= 13.5), key=len, default=takes[0])
+                else:
+                    x = espeak(text, voice, speed, pitch)
                 sp = "espeakA" if k < 2 else "espeakB"
                 clips.append(Clip(f"{lang}_{k}_{variant}", "non_english", "non_english", sp, x, RATE, lang))
     for k, text in enumerate(ENGLISH_TEXT):

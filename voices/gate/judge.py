@@ -124,13 +124,23 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
 
     nz = noise.measure(x16, sp.segments)
     q["snr_db"], q["wada_snr_db"] = round(nz.snr_db, 1), round(nz.wada_snr_db, 1)
+    q["floor_spread_db"] = round(nz.floor_spread_db, 2)
     # The WADA estimate tells a noise floor (Gaussian) from speech-shaped energy (a
-    # reverberant tail, another talker), so it arbitrates the two rules below.
+    # second talker), and the floor's steadiness tells stationary noise from anything
+    # that comes and goes (a talker, music, a reverberant tail); together they arbitrate
+    # the rules below.
     noise_like = nz.wada_snr_db < th.noise_wada_snr_db
+    steady = nz.floor_spread_db < th.max_steady_floor_spread_db
+    # Pauses filled to within 20 dB of the speech by a floor that does not move: that is
+    # noise, whatever its spectrum. Judged before reverb, whose decays it would slow.
+    if nz.snr_db < th.min_snr_db and steady and fail("too_noisy"):
+        return report
 
     rv = reverb.measure(x16)
     q["reverb_c50_db"], q["reverb_t60_s"] = round(rv.c50_db, 1), round(rv.t60_s, 2)
-    c50_limit = th.min_c50_db if noise_like else th.min_c50_db_clean
+    # Only a stationary Gaussian floor slows the apparent decays (a reverb tail is itself
+    # Gaussian-like to WADA, but not steady): only then the lenient C50 limit.
+    c50_limit = th.min_c50_db if noise_like and steady else th.min_c50_db_clean
     if rv.c50_db < c50_limit and fail("reverberant"):
         return report
 
@@ -145,8 +155,9 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     q["speakers"] = spk.speakers
     q["speaker_similarity"] = round(spk.block_similarity, 3)
     # A second voice under the first (overlap, background talk) fills the pauses with
-    # speech-shaped energy: a low floor SNR that the WADA statistic says is not noise.
-    if q["speakers"] == 1 and not noise_like and nz.snr_db < th.min_floor_snr_db:
+    # speech-shaped energy: a low floor SNR that the WADA statistic says is not noise
+    # and whose level is not steady (stationary noise, e.g. pink, can fool WADA).
+    if q["speakers"] == 1 and not noise_like and not steady and nz.snr_db < th.min_floor_snr_db:
         q["speakers"] = 2
     if q["speakers"] > 1 and fail("multiple_speakers"):
         return report

@@ -30,6 +30,10 @@ class GateThresholds:
     # WADA-SNR below which the background is Gaussian-like noise rather than speech-shaped
     # (noise at <= 10 dB SNR reads <= 11 dB, a second talker or a reverb tail >= 12 dB).
     noise_wada_snr_db: float = 12.0
+    # Spread (p20 - p2, dB) of the 20 ms frame levels at the bottom of the clip below
+    # which the floor is steady, i.e. stationary noise (noise.py): white/pink noise reads
+    # 0.5-1.7 dB on the tuning half, music beds >= 3.4, a second voice >= 11.8.
+    max_steady_floor_spread_db: float = 3.0
     # Share of pause frames carrying a sustained tonal line (music.py); clean speech
     # stays <= 0.2, music beds 20 dB under the speech read >= 0.4.
     max_music: float = 0.3

@@ -11,7 +11,8 @@ from scipy.signal import fftconvolve
 
 from tests.voices.gate.conftest import music_bed, room_impulse, room_tone
 from voices.audio_io import decode, resample
-from voices.gate import GateReport, GateThresholds, evaluate
+from voices.gate import GateReport, GateThresholds, evaluate, noise
+from voices.gate.dsp import frame_power
 from voices.gate.judge import QUALITY_FIELDS
 
 Clip = tuple[np.ndarray, int]
@@ -102,6 +103,34 @@ def test_white_noise_at_5db_is_too_noisy(english: Clip) -> None:
     report = verdict(normalise(y), rate)
     assert code(report) == "too_noisy"
     assert report.quality["snr_db"] < 15
+
+
+def pink_noise(n: int, seed: int = 11) -> np.ndarray:
+    spec = np.fft.rfft(np.random.default_rng(seed).standard_normal(n))
+    f = np.arange(len(spec), dtype=np.float64)
+    f[0] = 1.0
+    return np.fft.irfft(spec / np.sqrt(f), n).astype(np.float32)
+
+
+def test_floor_spread_tells_steady_noise_from_a_second_voice(english: Clip, other_speaker: np.ndarray) -> None:
+    x, rate = english
+    x16, y16 = resample(x, rate, 16000), resample(other_speaker, rate, 16000)
+    frame = 320
+    steady = noise.floor_spread(frame_power(pink_noise(len(x16)), frame))
+    # Two voices at once: the quietest frames are wherever both happen to be soft.
+    voices = noise.floor_spread(frame_power(x16 + 0.7 * y16, frame))
+    limit = GateThresholds().max_steady_floor_spread_db
+    assert steady < limit < voices, (steady, voices)
+
+
+def test_pink_noise_at_10db_is_too_noisy(english: Clip) -> None:
+    x, rate = english
+    n = pink_noise(len(x))
+    speech_power = np.mean(x[np.abs(x) > 0.01] ** 2)
+    y = x + n * np.sqrt(speech_power / np.mean(n**2) / 10.0)
+    report = verdict(normalise(y), rate)
+    assert code(report) == "too_noisy", report.quality
+    assert report.quality["floor_spread_db"] < GateThresholds().max_steady_floor_spread_db
 
 
 def test_music_bed(english: Clip) -> None:
