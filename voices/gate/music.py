@@ -4,22 +4,32 @@ Music holds notes at fixed pitches for a quarter second or more; speech harmonic
 with intonation and rarely stay within one 7.8 Hz bin for long. Spectral peaks (local
 maxima standing 10 dB over the local median, 150-4000 Hz, 128 ms frames) are linked into
 tracks across 32 ms hops when they stay within one bin; the score is the share of frames
-that carry at least one track of 320 ms or longer. Tracks that last more than half the
-clip are mains hum or a steady whistle, not music, and are ignored.
+that carry at least three tracks of 320 ms or longer at once. Music is chords: several
+notes, each with harmonics, held together; a stray tonal line in a pause (a whistle, a
+squeak) is one or two. (One line was enough before: a clean recording whose pauses held
+two short whistle lines read 0.38, over the 0.3 limit; on the tuning half, music beds
+with pauses read >= 0.76 and every clip without music <= 0.1, reverberant ones <= 0.35.)
+Tracks that last more than half the clip are mains hum or a steady whistle, not music,
+and are ignored.
 
 The score is taken over the frames the VAD calls non-speech (pauses, lead-in, tail):
 music under speech keeps playing there, while synthetic or very steady voices (espeak,
 monotone reading), whose own harmonics can form long lines, fall silent. With almost
 no pauses (< 0.64 s) the few pause frames there are still decide (scoring the speech
-frames made every espeak clip "music"). A frequency (+-1 bin) that holds a peak in over
-half the pause frames is a steady hum or whistle, not music (notes change), and its
-lines are dropped whole.
+frames made every espeak clip "music").
+
+A frequency (+-1 bin) that holds a peak in over half the pause frames is a steady hum or
+whistle, not music, and its lines are dropped whole, but only when there are at most
+four such lines: a hum or whistle is one tone and a few harmonics, while a chord held
+through short pauses makes many at once (on the tuning half: recorder whistles 1-3
+lines, music beds 7-20). Counting lines rather than requiring long pauses lets the hum
+rule work over a single 0.25 s pause without taking a held chord for a hum.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, median_filter
+from scipy.ndimage import label, maximum_filter1d, median_filter
 
 from voices.gate.dsp import ANALYSIS_RATE, speech_mask
 
@@ -28,12 +38,48 @@ _HOP = 512
 _PEAK_DB = 10.0
 _MIN_TRACK_FRAMES = 10  # 10 hops x 32 ms = 320 ms
 _F_LO, _F_HI = 150.0, 4000.0
-_MIN_PAUSE_FRAMES = 20
+_MIN_HUM_PAUSE_FRAMES = 8  # 0.26 s of pause to look for a hum in
 _HUM_OCCUPANCY = 0.5
+_MAX_HUM_LINES = 4
+_MIN_LINES = 3
+
+
+def hum_bins(peaks: np.ndarray) -> np.ndarray:
+    """Bins of a steady hum or whistle, from a (frames x bins) peak map of the pauses.
+
+    A bin (+-1) that holds a peak in over half the frames is steady; a few such lines
+    (<= _MAX_HUM_LINES) are a hum with its harmonics, more are a held chord (music), so
+    then nothing is a hum. Returns a boolean mask over bins."""
+    if len(peaks) == 0:
+        return np.zeros(peaks.shape[1], dtype=bool)
+    steady = maximum_filter1d(peaks.mean(axis=0), 3) > _HUM_OCCUPANCY
+    _, lines = label(steady)
+    return steady if lines <= _MAX_HUM_LINES else np.zeros_like(steady)
+
+
+def line_lengths(peaks: np.ndarray) -> np.ndarray:
+    """Length in frames of the tonal line through each peak of a (frames x bins) map.
+
+    A peak continues a line when the neighbouring frame has a peak within +-1 bin; the
+    length through a peak is the longest chain reaching it from the past plus the longest
+    leaving it into the future."""
+
+    def runs(p: np.ndarray) -> np.ndarray:
+        near = maximum_filter1d(p.view(np.int8), 3, axis=1).astype(bool)
+        run = np.zeros(p.shape, dtype=np.int32)
+        run[0] = p[0]
+        for t in range(1, len(p)):
+            prev = maximum_filter1d(run[t - 1], 3)
+            run[t] = np.where(p[t] & near[t - 1], prev + 1, p[t].astype(np.int32))
+        return run
+
+    if len(peaks) == 0:
+        return np.zeros(peaks.shape, dtype=np.int32)
+    return np.where(peaks, runs(peaks) + runs(peaks[::-1])[::-1] - 1, 0)
 
 
 def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
-    """Music score 0..1 (share of frames carrying a sustained tonal line)."""
+    """Music score 0..1: share of pause frames carrying a chord (>= 3 held lines at once)."""
     if len(x16) < _N_FFT + _HOP * _MIN_TRACK_FRAMES:
         return 0.0
     n = 1 + (len(x16) - _N_FFT) // _HOP
@@ -46,35 +92,18 @@ def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
     active = s.max(axis=1) > s.max() - 60.0
     local = median_filter(s, size=(1, 51), mode="nearest")
     peaks = (s >= maximum_filter1d(s, 5, axis=1)) & (s - local >= _PEAK_DB) & active[:, None]
-    # A bin (+-1) holding a peak in over half the active frames is a steady hum or whistle
+    # A bin (+-1) holding a peak in over half the pause frames is a steady hum or whistle
     # (mains, a fan, a recorder's pilot tone), not music: notes change. Drop whole bins,
     # not just the late part of such a track, which would otherwise still count.
     pauses = ~speech_mask(segments, n, _HOP / ANALYSIS_RATE, _N_FFT / ANALYSIS_RATE) & active
-    ref = pauses if pauses.sum() >= _MIN_PAUSE_FRAMES else active
+    ref = pauses if pauses.sum() >= _MIN_HUM_PAUSE_FRAMES else active
     if ref.any():
-        occupancy = maximum_filter1d(peaks[ref].mean(axis=0), 3)
-        peaks[:, occupancy > _HUM_OCCUPANCY] = False
-    # A peak continues a line when the previous frame had a peak within +-1 bin.
-    near = maximum_filter1d(peaks.view(np.int8), 3, axis=1).astype(bool)
-    run = np.zeros_like(peaks, dtype=np.int32)
-    run[0] = peaks[0]
-    for t in range(1, n):
-        prev = maximum_filter1d(run[t - 1], 3)
-        run[t] = np.where(peaks[t] & near[t - 1], prev + 1, peaks[t].astype(np.int32))
-    # Mark every frame covered by a line that reached the minimum length.
-    covered = np.zeros(n, dtype=bool)
-    ends = np.argwhere(run >= _MIN_TRACK_FRAMES)
-    if len(ends) == 0:
-        return 0.0
-    longest = run.max()
-    if longest > n / 2:
-        run = np.where(run > n / 2, 0, run)
-        ends = np.argwhere(run >= _MIN_TRACK_FRAMES)
-    for t, _ in ends:
-        covered[t - _MIN_TRACK_FRAMES + 1: t + 1] = True
+        peaks[:, hum_bins(peaks[ref])] = False
+    length = line_lengths(peaks)
+    # Lines longer than half the clip are a hum or a steady whistle the rule above missed.
+    held = peaks & (length >= _MIN_TRACK_FRAMES) & (length <= n / 2)
+    chord = held.sum(axis=1) >= _MIN_LINES
     pauses = ~speech_mask(segments, n, _HOP / ANALYSIS_RATE, _N_FFT / ANALYSIS_RATE)
-    if pauses.sum() >= _MIN_PAUSE_FRAMES:
-        return float(covered[pauses].mean())
-    # Too few pauses to judge: a synthetic or very steady voice (espeak) makes long lines
-    # of its own, so the speech frames cannot be used; the little pause there is decides.
-    return float(covered[pauses].mean()) if pauses.any() else 0.0
+    # Even with almost no pause the little there is decides: a synthetic or very steady
+    # voice (espeak) makes long lines of its own, so the speech frames cannot be used.
+    return float(chord[pauses].mean()) if pauses.any() else 0.0

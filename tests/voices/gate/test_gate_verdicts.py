@@ -11,7 +11,7 @@ from scipy.signal import fftconvolve
 
 from tests.voices.gate.conftest import music_bed, room_impulse, room_tone
 from voices.audio_io import decode, resample
-from voices.gate import GateReport, GateThresholds, evaluate, noise
+from voices.gate import GateReport, GateThresholds, evaluate, music, noise
 from voices.gate.dsp import frame_power
 from voices.gate.judge import QUALITY_FIELDS
 
@@ -222,3 +222,32 @@ def test_thresholds_come_from_config(english: Clip) -> None:
     x, rate = english
     strict = GateThresholds(min_bandwidth_hz=20000.0)
     assert evaluate(x, rate, strict).failure.code == "insufficient_bandwidth"
+
+
+def _tones(freqs: list[float], seconds: float, rate: int = 16000) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return sum(0.05 * np.sin(2 * np.pi * f * t) for f in freqs).astype(np.float32)
+
+
+@pytest.mark.parametrize("freqs,is_music", [
+    ([2695.0, 3352.0], False),  # two whistle lines in a pause, as in one clean LibriTTS take
+    ([220.0, 277.2, 329.6, 440.0, 554.4], True),  # a held chord with its octave
+])
+def test_music_needs_a_chord_in_the_pauses(freqs: list[float], is_music: bool) -> None:
+    rate = 16000
+    rng = np.random.default_rng(4)
+    x = (1e-3 * rng.standard_normal(8 * rate)).astype(np.float32)
+    # "Speech" (as the VAD would mark it) everywhere but one 2 s pause at 3.0-5.0 s, which
+    # holds the tones for 0.8 s: under half the pause, so they are not a steady hum.
+    x[int(3.2 * rate): int(4.0 * rate)] += _tones(freqs, 0.8)
+    score = music.measure(x, [(0.0, 3.0), (5.0, 8.0)])
+    assert (score > GateThresholds().max_music) == is_music, score
+
+
+def test_hum_is_a_few_steady_lines_not_a_chord() -> None:
+    frames, bins = 40, 200
+    peaks = np.zeros((frames, bins), dtype=bool)
+    peaks[:, [50, 120]] = True  # a whistle and its neighbour line, always there
+    assert music.hum_bins(peaks)[[50, 120]].all()
+    peaks[:, [20, 30, 40, 60, 70, 80, 90]] = True  # nine steady lines at once: a chord
+    assert not music.hum_bins(peaks).any()
