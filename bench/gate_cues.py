@@ -31,13 +31,11 @@ def _cues() -> dict[str, Cue]:
     out: dict[str, Cue] = {
         "music": music.measure,
         "level": level.measure,
+        "phrase_level": level.phrase_spread,
         "snr": lambda x, s: noise.measure(x, s).snr_db,
         "wada": lambda x, s: noise.measure(x, s).wada_snr_db,
         "floor_spread": lambda x, s: noise.measure(x, s).floor_spread_db,
     }
-    step = getattr(level, "step_spread", None)
-    if step is not None:
-        out["level_step"] = step
     return out
 
 

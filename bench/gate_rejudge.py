@@ -16,7 +16,8 @@ from bench.gate_eval import load_results, report
 from voices.gate import GateThresholds
 
 # bench/gate_cues.py cue name -> gate quality field it stands for.
-CUE_FIELDS = {"floor_spread": "floor_spread_db", "music": "music", "level": "level_spread_db"}
+CUE_FIELDS = {"floor_spread": "floor_spread_db", "music": "music", "level": "level_spread_db",
+              "phrase_level": "phrase_level_spread_db"}
 
 
 def verdict(q: dict, th: GateThresholds, got: str) -> str:
@@ -29,7 +30,8 @@ def verdict(q: dict, th: GateThresholds, got: str) -> str:
         ("insufficient_bandwidth", q["effective_bandwidth_hz"] < th.min_bandwidth_hz),
         ("clipping", q["clipped_fraction"] > th.max_clipped_fraction),
         ("long_silence", q["longest_silence_s"] > th.max_silence_s),
-        ("inconsistent_level", q["level_spread_db"] > th.max_level_spread_db),
+        ("inconsistent_level", q["phrase_level_spread_db"] > th.max_phrase_level_spread_db
+         or q["level_spread_db"] > th.max_level_spread_db),
     ]
     noise_like = q["wada_snr_db"] < th.noise_wada_snr_db
     steady = q["floor_spread_db"] < th.max_steady_floor_spread_db

@@ -119,6 +119,13 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
         return report
 
     q["level_spread_db"] = round(level.measure(x16, sp.segments), 1)
+    q["phrase_level_spread_db"] = round(level.phrase_spread(x16, sp.segments), 1)
+    # The message quotes the swing that failed: across 2 s windows, or between phrases.
+    extra["level_swing_db"] = q["level_spread_db"]
+    if q["phrase_level_spread_db"] > th.max_phrase_level_spread_db:
+        extra["level_swing_db"] = max(q["level_spread_db"], q["phrase_level_spread_db"])
+        if fail("inconsistent_level"):
+            return report
     if q["level_spread_db"] > th.max_level_spread_db and fail("inconsistent_level"):
         return report
 

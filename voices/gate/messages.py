@@ -18,7 +18,7 @@ _TEXT: dict[str, str] = {
                      "{min_speech_s:.0f}-{max_speech_s:.0f} s. Trim it to a continuous 6-15 s of speech.",
     "clipping": "{clipped_pct:.2f}% of the samples are clipped. Record again with the input level "
                 "lower, keeping peaks below clipping.",
-    "inconsistent_level": "The speech level swings by {level_spread_db:.0f} dB across the clip. Provide an "
+    "inconsistent_level": "The speech level swings by {level_swing_db:.0f} dB across the clip. Provide an "
                           "evenly-leveled recording: keep the same distance to the microphone and no gain changes.",
     "long_silence": "There is a {longest_silence_s:.1f} s pause inside the speech (at most "
                     "{max_silence_s:.0f} s is allowed). Trim it to a continuous 6-15 s of speech.",

@@ -22,6 +22,9 @@ class GateThresholds:
     max_clipped_fraction: float = 0.001
     # p95-p5 of 1 s speech levels; read speech stays within ~8 dB.
     max_level_spread_db: float = 12.0
+    # Loudest minus quietest phrase (VAD segment >= 1 s, level.py): one reading (also two
+    # voices in turns at +-3 dB) <= 9.5 dB, one phrase 14-15 dB off >= 11.8 on the tuning half.
+    max_phrase_level_spread_db: float = 10.5
     # API.md: a pause inside the speech longer than ~2 s.
     max_silence_s: float = 2.0
     # Minimum-statistics SNR (noise.py); clean LibriTTS reads >= 27 dB, white/pink/babble

@@ -11,7 +11,7 @@ from scipy.signal import fftconvolve
 
 from tests.voices.gate.conftest import music_bed, room_impulse, room_tone
 from voices.audio_io import decode, resample
-from voices.gate import GateReport, GateThresholds, evaluate, music, noise
+from voices.gate import GateReport, GateThresholds, evaluate, level, music, noise, vad
 from voices.gate.dsp import frame_power
 from voices.gate.judge import QUALITY_FIELDS
 
@@ -251,3 +251,45 @@ def test_hum_is_a_few_steady_lines_not_a_chord() -> None:
     assert music.hum_bins(peaks)[[50, 120]].all()
     peaks[:, [20, 30, 40, 60, 70, 80, 90]] = True  # nine steady lines at once: a chord
     assert not music.hum_bins(peaks).any()
+
+
+def test_phrase_spread_compares_whole_phrases() -> None:
+    rate = 16000
+    rng = np.random.default_rng(6)
+    # Four 1.5 s "phrases" of syllable-modulated noise with 0.4 s pauses between them.
+    t = np.arange(int(1.5 * rate)) / rate
+    phrase = (rng.standard_normal(len(t)) * (0.2 + np.abs(np.sin(2 * np.pi * 2.0 * t)))).astype(np.float32)
+    gap = np.zeros(int(0.4 * rate), np.float32)
+    segments = [(k * 1.9, k * 1.9 + 1.5) for k in range(4)]
+    even = np.concatenate([p for _ in range(4) for p in (phrase, gap)])
+    assert level.phrase_spread(even, segments) < 1.0
+    gains = [1.0, 10 ** (-14 / 20), 1.0, 1.0]
+    jumped = np.concatenate([p for g in gains for p in (g * phrase, gap)])
+    assert 13.0 < level.phrase_spread(jumped, segments) < 15.0
+    # Phrases under 1 s are not compared (a short "yes." may well be quieter).
+    assert level.phrase_spread(jumped, [(s, s + 0.9) for s, _ in segments]) == 0.0
+
+
+def _pause_at(x: np.ndarray, rate: int, at_s: float, seconds: float = 0.45) -> np.ndarray:
+    """Insert room tone where the signal is quietest within 0.4 s of `at_s` (between words)."""
+    cut = int(at_s * rate)
+    win = np.abs(x[cut - int(0.4 * rate): cut + int(0.4 * rate)])
+    cut = cut - int(0.4 * rate) + int(np.argmin(np.convolve(win, np.ones(441), "same")))
+    return np.concatenate([x[:cut], room_tone(int(seconds * rate)), x[cut:]])
+
+
+def test_one_quiet_phrase_is_inconsistent_level(english: Clip) -> None:
+    x, rate = english
+    # Two pauses make a short middle phrase (~2 s) that is then said 14 dB softer: too
+    # short for the 2 s windows to see, a clear outlier among the phrases.
+    x = _pause_at(_pause_at(x, rate, 6.0), rate, 4.0)
+    segments = vad.measure(resample(x, rate, 16000)).segments
+    assert len(segments) >= 3, segments
+    start, end = min((s for s in segments if s[1] - s[0] >= 1.0), key=lambda s: s[1] - s[0])
+    y = x.copy()
+    y[int(start * rate): int(end * rate)] *= 10 ** (-14 / 20)
+    report = verdict(y, rate)
+    assert code(report) == "inconsistent_level", report.quality
+    assert report.quality["phrase_level_spread_db"] > GateThresholds().max_phrase_level_spread_db
+    assert "swings by" in report.failure.message
+    assert code(verdict(x, rate)) == "ok"  # the pauses alone are fine
