@@ -369,6 +369,57 @@ def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     return out
 
 
+def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
+               extras: dict[str, np.ndarray], lam: float = 1.0, classes: int = 1) -> np.ndarray:
+    """Mean/variance mapping plus a ridge-regressed linear correction (``lr``, ``clr``).
+
+    The diagonal mapping moves each coefficient on its own; the speaker's timbre also
+    lives in how coefficients move together (formant structure). A linear map from the
+    mapped base frame (coefficients 1-24, standardised) to the residual target − mapped
+    (coefficients 1-39) is fitted on the aligned enrollment pairs; ``lam`` is the ridge
+    weight relative to the number of pairs. With ``classes`` > 1 the pairs are split by
+    k-means into broad sound classes, each with its own map shrunk toward the global one
+    (a mixture of linear regressions, like GMM-based VC), blended by soft assignment.
+    Being linear, it cannot copy a neighbour's phone the way exemplars do (``knn-res``).
+    """
+    v = feats.voiced
+    if not v.any() or "pair_srcw" not in extras:
+        return mapped
+    ps = extras["pair_srcw"].astype(np.float64)
+    pt = extras["pair_tgt"].astype(np.float64)
+    ps_m = map_mcep(ps, np.ones(len(ps), bool), src, tgt)
+    x = ps_m[:, 1:KNN_DIM]
+    mu, sd = x.mean(0), x.std(0) + 1e-6
+    xs = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
+    res = pt[:, 1:] - ps_m[:, 1:]
+    eye = np.eye(xs.shape[1])
+    eye[0, 0] = 0.0  # the intercept (mean residual) is not shrunk
+    w_g = np.linalg.solve(xs.T @ xs + lam * len(xs) * eye, xs.T @ res)
+    q = np.hstack([np.ones((int(v.sum()), 1)), (mapped[v, 1:KNN_DIM] - mu) / sd])
+    out = mapped.copy()
+    if classes <= 1 or len(xs) < 40 * classes:
+        out[v, 1:] = mapped[v, 1:] + q @ w_g
+        return out
+    from scipy.cluster.vq import kmeans2
+
+    cent, lab = kmeans2(xs[:, 1:], classes, minit="++", seed=0)
+    d_pairs = ((xs[:, 1:] - cent[lab]) ** 2).sum(1)
+    tau2 = float(np.median(d_pairs)) + 1e-6
+    d_q = ((q[:, None, 1:] - cent[None]) ** 2).sum(-1)
+    post = np.exp(-(d_q - d_q.min(1, keepdims=True)) / tau2)
+    post /= post.sum(1, keepdims=True)
+    corr = np.zeros((len(q), res.shape[1]))
+    full = np.eye(xs.shape[1])
+    for c in range(len(cent)):
+        m = lab == c
+        n_c = max(int(m.sum()), 1)
+        # Shrunk toward the global map, intercept included: a small class borrows it.
+        w_c = np.linalg.solve(xs[m].T @ xs[m] + lam * n_c * full, xs[m].T @ res[m] + lam * n_c * w_g)
+        corr += post[:, c : c + 1] * (q @ w_c)
+    out[v, 1:] = mapped[v, 1:] + corr
+    return out
+
+
 def _pair_radius(keys: np.ndarray, k: int) -> float:
     """Median mean distance of a pair to its k nearest other pairs (match scale)."""
     sub = keys[:: max(1, len(keys) // 400)]
@@ -444,6 +495,10 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
             mcep = pw.code_spectral_envelope(sp, RATE, MCEP_DIM)
         else:
             mcep = knn
+    if method.startswith(("lr", "clr")) and warp:
+        classes = int(method[3:] or 4) if method.startswith("clr") else 1
+        lam = float(method[2:] or 1.0) if classes == 1 else 1.0
+        mcep = map_linear(feats, mcep, src, tgt, extras, lam, classes)
     if "gv" in flags and v.sum() > 10:
         # Global variance (Toda et al., 2007): averaging exemplars shrinks the spread of
         # each coefficient over the sentence, which is heard as muffling; restore the
