@@ -293,3 +293,15 @@ def test_one_quiet_phrase_is_inconsistent_level(english: Clip) -> None:
     assert report.quality["phrase_level_spread_db"] > GateThresholds().max_phrase_level_spread_db
     assert "swings by" in report.failure.message
     assert code(verdict(x, rate)) == "ok"  # the pauses alone are fine
+
+
+def test_music_without_pauses_scores_the_whole_clip(english: Clip) -> None:
+    """A loud bed can leave the VAD no pause at all: then chords anywhere count, while a
+    voice's own harmonics do not."""
+    x, rate = english
+    x16 = resample(x, rate, 16000)
+    all_speech = [(0.0, len(x16) / 16000)]
+    assert music.measure(x16, all_speech) < 0.2
+    bed = music_bed(len(x16), 16000)
+    y = x16 + bed * np.sqrt(np.mean(x16**2) / np.mean(bed**2)) * 10 ** (-8 / 20)
+    assert music.measure(y, all_speech) > GateThresholds().max_music
