@@ -60,7 +60,7 @@ def create_app(
     ctx = ServerContext(
         settings=settings, store=store, metrics=Metrics(),
         cpu=ThreadPoolExecutor(settings.models.cpu_pool_size, thread_name_prefix="cpu"),
-        profiles=ProfileCache(store, settings.models.profile_cache_size),
+        profiles=ProfileCache(store, settings.models.profile_cache_size, settings.models.conversion_method),
     )
 
     @contextlib.asynccontextmanager

@@ -44,6 +44,7 @@ class ModelSettings:
     asr_compute_type: str = "int8"
     tts_model: str = ""  # empty: the bundled en_US-joe-medium
     profile_cache_size: int = 64
+    conversion_method: str = ""  # empty: voices.conversion.DEFAULT_METHOD
     cpu_pool_size: int = 2
     preload: bool = True
 

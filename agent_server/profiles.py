@@ -28,9 +28,14 @@ class ResolvedVoice:
 
 
 class ProfileCache:
-    def __init__(self, store: Store, size: int = 64) -> None:
+    def __init__(self, store: Store, size: int = 64, method: str = "") -> None:
         self.store = store
         self.size = size
+        if method:
+            from voices.conversion import check_method
+
+            check_method(method)
+        self.method = method  # conversion method for every loaded profile; "" = the default
         self._items: OrderedDict[str, VoiceProfile] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -76,6 +81,8 @@ class ProfileCache:
                 raise NotFound(f"Voice {voice} has no profile; it may have just been deleted.",
                                code="voice_not_found")
             prof = VoiceProfile.from_bytes(raw)
+            if self.method:
+                prof.method = self.method
             self._put(voice, prof)
         else:
             self.hits += 1

@@ -35,6 +35,9 @@ TARGET_RMS = 0.1
 PEAK = 0.97
 F0_FLOOR = 60.0
 F0_CEIL = 500.0
+# Measured in docs/synthesis_bench.md (run 9-12): the best balance of likeness (both
+# judges) and intelligibility (WER within ~3 points of the base voice) so far.
+DEFAULT_METHOD = "lr3+warp+tempo"
 AP_STEP = 2  # D4C on every other frame (see coarse_aperiodicity)
 
 
@@ -370,17 +373,17 @@ def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
 
 
 def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
-               extras: dict[str, np.ndarray], lam: float = 1.0, classes: int = 1) -> np.ndarray:
-    """Mean/variance mapping plus a ridge-regressed linear correction (``lr``, ``clr``).
+               extras: dict[str, np.ndarray], lam: float = 3.0) -> np.ndarray:
+    """Mean/variance mapping plus a ridge-regressed linear correction (``lr``).
 
     The diagonal mapping moves each coefficient on its own; the speaker's timbre also
-    lives in how coefficients move together (formant structure). A linear map from the
-    mapped base frame (coefficients 1-24, standardised) to the residual target − mapped
-    (coefficients 1-39) is fitted on the aligned enrollment pairs; ``lam`` is the ridge
-    weight relative to the number of pairs. With ``classes`` > 1 the pairs are split by
-    k-means into broad sound classes, each with its own map shrunk toward the global one
-    (a mixture of linear regressions, like GMM-based VC), blended by soft assignment.
-    Being linear, it cannot copy a neighbour's phone the way exemplars do (``knn-res``).
+    lives in how coefficients move together (formant structure). One linear map from
+    the mapped base frame (coefficients 1-24, standardised) to the residual target −
+    mapped (coefficients 1-39) is fitted on the aligned enrollment pairs; ``lam`` is the
+    ridge weight relative to the number of pairs. Being global, it cannot copy a
+    neighbour's phone the way exemplars do (``knn-res``), which is what keeps the words
+    intelligible. The fit is a 25x25 solve over the stored pairs (~1 ms), so it is made
+    per call rather than stored.
     """
     v = feats.voiced
     if not v.any() or "pair_srcw" not in extras:
@@ -392,31 +395,12 @@ def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     mu, sd = x.mean(0), x.std(0) + 1e-6
     xs = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
     res = pt[:, 1:] - ps_m[:, 1:]
-    eye = np.eye(xs.shape[1])
-    eye[0, 0] = 0.0  # the intercept (mean residual) is not shrunk
-    w_g = np.linalg.solve(xs.T @ xs + lam * len(xs) * eye, xs.T @ res)
+    shrink = np.eye(xs.shape[1])
+    shrink[0, 0] = 0.0  # the intercept (mean residual) is not shrunk
+    w = np.linalg.solve(xs.T @ xs + lam * len(xs) * shrink, xs.T @ res)
     q = np.hstack([np.ones((int(v.sum()), 1)), (mapped[v, 1:KNN_DIM] - mu) / sd])
     out = mapped.copy()
-    if classes <= 1 or len(xs) < 40 * classes:
-        out[v, 1:] = mapped[v, 1:] + q @ w_g
-        return out
-    from scipy.cluster.vq import kmeans2
-
-    cent, lab = kmeans2(xs[:, 1:], classes, minit="++", seed=0)
-    d_pairs = ((xs[:, 1:] - cent[lab]) ** 2).sum(1)
-    tau2 = float(np.median(d_pairs)) + 1e-6
-    d_q = ((q[:, None, 1:] - cent[None]) ** 2).sum(-1)
-    post = np.exp(-(d_q - d_q.min(1, keepdims=True)) / tau2)
-    post /= post.sum(1, keepdims=True)
-    corr = np.zeros((len(q), res.shape[1]))
-    full = np.eye(xs.shape[1])
-    for c in range(len(cent)):
-        m = lab == c
-        n_c = max(int(m.sum()), 1)
-        # Shrunk toward the global map, intercept included: a small class borrows it.
-        w_c = np.linalg.solve(xs[m].T @ xs[m] + lam * n_c * full, xs[m].T @ res[m] + lam * n_c * w_g)
-        corr += post[:, c : c + 1] * (q @ w_c)
-    out[v, 1:] = mapped[v, 1:] + corr
+    out[v, 1:] = mapped[v, 1:] + q @ w
     return out
 
 
@@ -428,15 +412,38 @@ def _pair_radius(keys: np.ndarray, k: int) -> float:
     return float(np.median(d[:, 1 : k + 1].mean(1))) + 1e-6
 
 
+_MAPPINGS = ("meanvar", "identity", "lr", "knn-res", "knn-direct", "knn")
+_FLAGS = {"warp", "warp2", "gv", "gf0", "hq", "conf", "lv", "tempo"}
+
+
+def check_method(method: str) -> str:
+    """``method`` if :func:`convert` knows it, else ``ValueError`` (a typo in the
+    configuration would otherwise fall back to plain ``meanvar`` without a word)."""
+    name, _, flag_str = method.partition("+")
+    base = next((m for m in _MAPPINGS if name.startswith(m)), None)
+    rest = name[len(base):].removesuffix("-hi") if base else ""
+    flags = set(flag_str.split("+")) - {""} if flag_str else set()
+    try:
+        ok = base is not None and (not rest or float(rest) > 0) and flags <= _FLAGS
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"unknown conversion method {method!r}: <mapping>[+flag...], mappings "
+                         f"{', '.join(_MAPPINGS)}, flags {', '.join(sorted(_FLAGS))}")
+    return method
+
+
 def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
-            method: str = "meanvar+warp") -> np.ndarray:
+            method: str = DEFAULT_METHOD) -> np.ndarray:
     """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``.
 
     ``method`` is ``<envelope mapping>[+flags]``. Mappings: ``meanvar``,
     ``knn`` (mean of the k aligned target exemplars whose base-voice frames are nearest),
     ``knn-res`` (mean/variance mapping plus the exemplars' local residual),
     ``knn-direct`` (nearest target frames themselves), a digit suffix sets k, ``-hi``
-    uses exemplars above ~3 kHz only; ``identity`` is WORLD resynthesis alone. Flags:
+    uses exemplars above ~3 kHz only; ``lr[λ]`` (mean/variance mapping plus a global
+    ridge-regressed linear correction, :func:`map_linear`; needs ``+warp``); ``identity``
+    is WORLD resynthesis alone. Flags:
     ``warp`` (frequency warp learned at enrollment, applied first), ``gv`` (global
     variance restoration), ``gf0`` (F0 mapped from Piper's general statistics), ``hq``
     (``knn-res`` residual on coefficients >= 6 only), ``warp2`` (two-segment warp,
@@ -444,9 +451,10 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     neighbours are farther than the pairs' own spacing), ``lv`` (spread mapped on
     coefficients < 25 only), ``tempo`` (read by :mod:`voices.synthesis`: Piper speaks at
     the speaker's own pace, measured at enrollment). Measured in
-    ``docs/synthesis_bench.md``: ``meanvar+warp`` (the default) keeps WER within ~2
-    points of the base voice; ``knn-res8+warp`` adds some likeness (judge ~84 % vs ~76 %)
-    but costs ~4 points of WER. Without the stored pairs (a profile built without
+    ``docs/synthesis_bench.md``: ``meanvar+warp`` keeps WER within ~2 points of the base
+    voice but is identified ~70 % of the time; ``lr3+warp+tempo`` (the default,
+    :data:`DEFAULT_METHOD`) raises that to ~75-80 % (judge ~80 %) for ~2-3 points of WER;
+    ``knn-res8+warp`` costs ~4 points. Without the stored pairs (a profile built without
     words) every method falls back to ``meanvar``.
     """
     extras = extras or {}
@@ -495,10 +503,8 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
             mcep = pw.code_spectral_envelope(sp, RATE, MCEP_DIM)
         else:
             mcep = knn
-    if method.startswith(("lr", "clr")) and warp:
-        classes = int(method[3:] or 4) if method.startswith("clr") else 1
-        lam = float(method[2:] or 1.0) if classes == 1 else 1.0
-        mcep = map_linear(feats, mcep, src, tgt, extras, lam, classes)
+    if method.startswith("lr") and warp:
+        mcep = map_linear(feats, mcep, src, tgt, extras, float(method[2:] or 3.0))
     if "gv" in flags and v.sum() > 10:
         # Global variance (Toda et al., 2007): averaging exemplars shrinks the spread of
         # each coefficient over the sentence, which is heard as muffling; restore the

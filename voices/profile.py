@@ -44,7 +44,7 @@ class VoiceProfile:
     version: int = FORMAT_VERSION
     # Which mapping :func:`voices.conversion.convert` applies; benchmarks override it to
     # compare methods on one profile.
-    method: str = "meanvar+warp"
+    method: str = conversion.DEFAULT_METHOD
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
@@ -113,10 +113,10 @@ def build_profile(
     bundled ASR is run here. Without usable words the profile falls back to statistics
     against a fixed text (mean/variance mapping only, no frequency warp).
 
-    The profile keeps the aligned frame pairs the ``knn-res8+warp`` mapping looks up
-    (float16, ~100-150 kB compressed for a 10 s clip), so that method can be switched on
-    without re-enrolling; the default ``meanvar+warp`` needs only statistics and the
-    warp. ``exemplars`` also keeps the unwarped pairs and all target frames, which only
+    The profile keeps the aligned frame pairs (float16, ~100-150 kB compressed for a
+    10 s clip) that the default ``lr`` correction is fitted on and ``knn-res8+warp``
+    looks up, so the method can be switched without re-enrolling; ``meanvar+warp``
+    needs only statistics and the warp. ``exemplars`` also keeps the unwarped pairs and all target frames, which only
     the experimental ``knn*`` variants without ``+warp`` use, and fits the experimental
     two-segment warp (``+warp2``). Extras are additive keys, so profiles written before
     any of them existed still load (the methods needing them fall back).

@@ -43,3 +43,12 @@ def test_default_toml_spells_out_every_gate_threshold() -> None:
     for f in dataclasses.fields(GateThresholds):
         assert f.name in in_file, f"[gate] {f.name} missing from configs/default.toml"
         assert in_file[f.name] == f.default, f.name
+
+
+def test_conversion_method_is_checked_at_start(tmp_path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[models]\nconversion_method = "meanvar+wrap"\n')
+    with pytest.raises(ValueError, match="unknown conversion method"):
+        create_app(load_settings(cfg, env={}, data_dir=str(tmp_path)), run_worker=False)
+    cfg.write_text('[models]\nconversion_method = "meanvar+warp"\n')
+    create_app(load_settings(cfg, env={}, data_dir=str(tmp_path)), run_worker=False)

@@ -170,6 +170,6 @@ def test_tempo_flag_speaks_at_the_speakers_pace() -> None:
 
     p = replace(profile(), extras={**profile().extras, "tempo": np.array([1.25], np.float32)})
     text = "The little cottage by the river had a bright red door."
-    plain = synthesize(text, p)
-    paced = synthesize(text, replace(p, method="meanvar+warp+tempo"))
+    plain = synthesize(text, replace(p, method="lr3+warp"))
+    paced = synthesize(text, replace(p, method="lr3+warp+tempo"))
     assert len(paced) / len(plain) == pytest.approx(1.25, rel=0.12)

@@ -114,7 +114,7 @@ def test_numbers_and_abbreviations_are_spoken() -> None:
     "method",
     [
         "meanvar", "meanvar+warp", "meanvar+warp2", "meanvar+warp+lv", "knn-res8+warp", "knn-res8+warp+conf",
-        "knn", "identity",
+        "knn", "identity", "lr3+warp+tempo", "lr0.5+warp",
     ],
 )
 def test_every_conversion_method_gives_clean_audio(method: str) -> None:
@@ -197,3 +197,36 @@ def test_coarse_aperiodicity_stays_close_to_full_rate() -> None:
     assert coarse.shape == full.shape
     assert float(np.abs(coarse - full)[v].mean()) < 1.0
     assert np.all(coarse[~v] == 0.0)
+
+
+def test_linear_correction_fits_the_enrollment_pairs() -> None:
+    """On the aligned pairs it was fitted on, the ridge map brings the base voice's frames
+    closer to the speaker's than mean/variance mapping alone, and a huge ridge weight
+    shrinks it back to mean/variance plus the mean residual."""
+    p = profile()
+    src = conversion.Stats.from_arrays(p.extras, "srcw_")
+    ps = p.extras["pair_srcw"].astype(np.float64)
+    pt = p.extras["pair_tgt"].astype(np.float64)
+    feats = conversion.Features(f0=np.full(len(ps), 100.0), mcep=ps, cap=np.zeros((len(ps), 3)), fft_size=1024)
+    mapped = conversion.map_mcep(ps, np.ones(len(ps), bool), src, p.target)
+    err = lambda m: float(np.mean((m[:, 1:] - pt[:, 1:]) ** 2))  # noqa: E731
+    lr = conversion.map_linear(feats, mapped, src, p.target, p.extras, lam=0.1)
+    assert err(lr) < 0.9 * err(mapped)
+    stiff = conversion.map_linear(feats, mapped, src, p.target, p.extras, lam=1e9)
+    shift = (pt[:, 1:] - mapped[:, 1:]).mean(0)
+    assert np.allclose(stiff[:, 1:], mapped[:, 1:] + shift, atol=1e-3)
+
+
+@pytest.mark.parametrize("method", ["lr3+warp+tempo", "meanvar+warp", "knn-res8+warp+conf", "knn-hi", "lr+warp"])
+def test_known_methods_pass_the_check(method: str) -> None:
+    assert conversion.check_method(method) == method
+
+
+@pytest.mark.parametrize("method", ["", "meanvr", "lr3+wrap", "knn-resx", "lrx+warp"])
+def test_unknown_methods_are_refused(method: str) -> None:
+    with pytest.raises(ValueError, match="unknown conversion method"):
+        conversion.check_method(method)
+
+
+def test_default_method_is_known() -> None:
+    assert conversion.check_method(conversion.DEFAULT_METHOD) == VoiceProfile.method
