@@ -33,7 +33,8 @@ def verdict(q: dict, th: GateThresholds, got: str) -> str:
         ("inconsistent_level", q["phrase_level_spread_db"] > th.max_phrase_level_spread_db
          or q["level_spread_db"] > th.max_level_spread_db),
     ]
-    noise_like = q["wada_snr_db"] < th.noise_wada_snr_db
+    noise_like = (q["wada_snr_db"] < th.noise_wada_snr_db
+                  and q["floor_spread_db"] < th.max_noise_floor_spread_db)
     steady = q["floor_spread_db"] < th.max_steady_floor_spread_db
     c50_limit = th.min_c50_db if noise_like and steady else th.min_c50_db_clean
     checks += [

@@ -136,7 +136,10 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     # second talker), and the floor's steadiness tells stationary noise from anything
     # that comes and goes (a talker, music, a reverberant tail); together they arbitrate
     # the rules below.
-    noise_like = nz.wada_snr_db < th.noise_wada_snr_db
+    # A floor that swings by more than even babble of many talkers does is one other
+    # voice, not noise, though its amplitudes may look Gaussian to WADA.
+    noise_like = (nz.wada_snr_db < th.noise_wada_snr_db
+                  and nz.floor_spread_db < th.max_noise_floor_spread_db)
     steady = nz.floor_spread_db < th.max_steady_floor_spread_db
     # Pauses filled to within 20 dB of the speech by a floor that does not move: that is
     # noise, whatever its spectrum. Judged before reverb, whose decays it would slow.

@@ -15,8 +15,11 @@
    1.0-1.7 on the gate corpus); a floor made of another voice, a reverberant tail, music
    or quiet speech swings by 3.5 dB (music) to tens of dB (a second voice >= 11.8).
    WADA cannot tell pink noise at 10 dB (WADA 12.4-14 dB) from a second voice, this can.
-The judge calls a clip noisy when the min-stat SNR is low and either WADA or the steady
-floor says "noise"; a low SNR over an unsteady, speech-shaped floor is a second voice.
+   Babble of six talkers averages into a floor that still swings 4-10.4 dB; one other
+   voice whose sum with the first looks Gaussian to WADA swings >= 17.5 dB.
+The judge calls a clip noisy when the min-stat SNR is low and either the steady floor or
+WADA says "noise" (WADA only while the floor swings less than babble can); a low SNR
+over an unsteady, speech-shaped floor is a second voice.
 """
 
 from __future__ import annotations

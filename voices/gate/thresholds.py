@@ -37,6 +37,10 @@ class GateThresholds:
     # which the floor is steady, i.e. stationary noise (noise.py): white/pink noise reads
     # 0.5-1.7 dB on the tuning half, music beds >= 3.4, a second voice >= 11.8.
     max_steady_floor_spread_db: float = 3.0
+    # ... and over which it swings too much to be noise at all, even babble of many
+    # talkers (<= 10.4 dB on the tuning half), whatever WADA says: one other voice
+    # under the speech (>= 17.5 where WADA read noise-like).
+    max_noise_floor_spread_db: float = 14.0
     # Share of pause frames carrying a sustained tonal line (music.py); clean speech
     # stays <= 0.2, music beds 20 dB under the speech read >= 0.4.
     max_music: float = 0.3

@@ -305,3 +305,16 @@ def test_music_without_pauses_scores_the_whole_clip(english: Clip) -> None:
     bed = music_bed(len(x16), 16000)
     y = x16 + bed * np.sqrt(np.mean(x16**2) / np.mean(bed**2)) * 10 ** (-8 / 20)
     assert music.measure(y, all_speech) > GateThresholds().max_music
+
+
+def test_babble_floor_swings_less_than_one_other_voice(english: Clip, other_speaker: np.ndarray) -> None:
+    """Many talkers average into a floor that moves a little; one talker's does not."""
+    x, rate = english
+    x16, y16 = resample(x, rate, 16000), resample(other_speaker, rate, 16000)
+    rng = np.random.default_rng(8)
+    # Six copies of the other voice at random offsets: babble.
+    babble = sum(np.roll(y16, int(rng.integers(0, len(y16)))) for _ in range(6))
+    th = GateThresholds()
+    many = noise.floor_spread(frame_power(babble, 320))
+    one = noise.floor_spread(frame_power(x16 + 0.7 * y16, 320))
+    assert th.max_steady_floor_spread_db < many < th.max_noise_floor_spread_db < one, (many, one)
