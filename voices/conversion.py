@@ -28,7 +28,13 @@ import pyworld as pw
 RATE = 24000
 KNN_DIM = 25  # coefficients 1..24 carry the envelope shape that identifies a phone
 KNN_K = 4
-FRAME_MS = 5.0
+FRAME_MS = 5.0  # analysis at enrollment: statistics, alignment, warp fit
+# Per request: 10 ms frames and 512-point pulses halve the WORLD cost of a sentence
+# (docs/synthesis_bench.md, "Speed"): the output differs from 5 ms / 1024 by less
+# (log-spectral distance ~2 dB) than moving the same analysis by a fraction of a frame
+# does (~5 dB), and likeness and WER stay within run-to-run noise.
+CONVERT_FRAME_MS = 10.0
+CONVERT_FFT = 512
 MCEP_DIM = 40
 # Speech RMS every output sentence is normalised to (-20 dBFS), under a peak cap.
 TARGET_RMS = 0.1
@@ -38,7 +44,7 @@ F0_CEIL = 500.0
 # Measured in docs/synthesis_bench.md (run 9-12): the best balance of likeness (both
 # judges) and intelligibility (WER within ~3 points of the base voice) so far.
 DEFAULT_METHOD = "lr3+warp+tempo"
-AP_STEP = 2  # D4C on every other frame (see coarse_aperiodicity)
+AP_MS = 20.0  # D4C every 20 ms (see coarse_aperiodicity)
 
 
 @dataclass
@@ -56,7 +62,8 @@ class Features:
         return self.f0 > 0
 
 
-def analyze(x: np.ndarray, *, accurate_f0: bool = False, keep_sp: bool = False) -> Features:
+def analyze(x: np.ndarray, *, accurate_f0: bool = False, keep_sp: bool = False,
+            frame_ms: float = FRAME_MS) -> Features:
     """WORLD analysis at :data:`RATE`.
 
     ``accurate_f0`` uses Harvest (slow, robust on real recordings: enrollment) instead
@@ -64,27 +71,27 @@ def analyze(x: np.ndarray, *, accurate_f0: bool = False, keep_sp: bool = False) 
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     if accurate_f0:
-        f0, t = pw.harvest(x, RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
+        f0, t = pw.harvest(x, RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=frame_ms)
     else:
-        f0, t = pw.dio(x, RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
+        f0, t = pw.dio(x, RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=frame_ms)
         f0 = pw.stonemask(x, f0, t, RATE)
     sp = pw.cheaptrick(x, f0, t, RATE)
     fft_size = (sp.shape[1] - 1) * 2
     return Features(
         f0=f0,
         mcep=pw.code_spectral_envelope(sp, RATE, MCEP_DIM),
-        cap=coarse_aperiodicity(x, f0, t),
+        cap=coarse_aperiodicity(x, f0, t, max(1, round(AP_MS / frame_ms))),
         fft_size=fft_size,
         sp=sp if keep_sp else None,
     )
 
 
-def coarse_aperiodicity(x: np.ndarray, f0: np.ndarray, t: np.ndarray, step: int = AP_STEP) -> np.ndarray:
+def coarse_aperiodicity(x: np.ndarray, f0: np.ndarray, t: np.ndarray, step: int = 2) -> np.ndarray:
     """Coded band aperiodicity (dB) from D4C run on every ``step``-th frame only.
 
     D4C is the costliest WORLD analysis (about 40 % of a conversion), and band
-    aperiodicity moves slowly: at ``step=2`` (10 ms) the interpolated bands differ from a
-    full-rate analysis by ~0.3 dB against a 1.3-2.2 dB spread over voiced speech. Frames
+    aperiodicity moves slowly: D4C every 10 ms / 20 ms, interpolated, differs from a 5 ms
+    analysis by ~0.3 / ~0.7 dB against a 1.3-2.2 dB spread over voiced speech. Frames
     that are unvoiced at full rate are set fully aperiodic (0 dB), as D4C itself does, so
     a voicing edge never borrows periodicity from its neighbour.
     """
@@ -294,10 +301,11 @@ def map_cap(cap: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats) -> np.n
     return out
 
 
-def synthesize(f0: np.ndarray, mcep: np.ndarray, cap: np.ndarray, fft_size: int) -> np.ndarray:
+def synthesize(f0: np.ndarray, mcep: np.ndarray, cap: np.ndarray, fft_size: int,
+               frame_ms: float = FRAME_MS) -> np.ndarray:
     sp = pw.decode_spectral_envelope(np.ascontiguousarray(mcep), RATE, fft_size)
     ap = pw.decode_aperiodicity(np.ascontiguousarray(cap), RATE, fft_size)
-    return pw.synthesize(np.ascontiguousarray(f0), sp, ap, RATE, FRAME_MS)
+    return pw.synthesize(np.ascontiguousarray(f0), sp, ap, RATE, frame_ms)
 
 
 
@@ -462,10 +470,10 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     flags = set(flag_str.split("+"))
     warp2 = "warp2" in flags and "warp2" in extras and "srcw2_lf0" in extras and not method.startswith("knn")
     warp = ("warp" in flags or "warp2" in flags) and "warp_alpha" in extras
-    feats = analyze(x, keep_sp=warp)
+    feats = analyze(x, keep_sp=warp, frame_ms=CONVERT_FRAME_MS)
     v = feats.voiced
     if method == "identity":  # WORLD analysis/synthesis only: the vocoder's own cost
-        return synthesize(feats.f0, feats.mcep, feats.cap, feats.fft_size).astype(np.float32)
+        return synthesize(feats.f0, feats.mcep, feats.cap, CONVERT_FFT, CONVERT_FRAME_MS).astype(np.float32)
     if warp and feats.sp is not None:
         # The warped base voice has its own statistics, measured at enrollment.
         if warp2:
@@ -517,7 +525,8 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         map_f0(feats.f0, f0_src, tgt),
         mcep,
         map_cap(feats.cap, v, src, tgt),
-        feats.fft_size,
+        CONVERT_FFT,
+        CONVERT_FRAME_MS,
     )
     return y.astype(np.float32)
 
