@@ -1,0 +1,88 @@
+"""Where a clone's likeness is lost: swap one WORLD stream at a time for the real speaker's.
+
+    python bench/clone_oracle.py [DATA] [--speakers spk0,spk2,spk6,spk7] [--utts 4]
+
+For each held-out utterance, Piper reads its ASR transcript and the enrolled profile
+converts it; then F0, aperiodicity or the spectral envelope of that conversion is replaced
+by the real utterance's (DTW-aligned on mel-cepstra), and resemblyzer scores each variant
+against the speakers' held-out centroids (the centroids include the utterance itself: this
+is a diagnostic of which stream carries identity, not an accuracy figure). A second table
+checks that WORLD analysis/resynthesis of the real utterances keeps them identified (the
+vocoder is not the limit). Same data and enrollment as ``bench/clone_quality.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import clone_quality as cq
+
+from voices import conversion as C
+from voices.profile import build_profile, speaker_embedding
+from voices.synthesis import OUTPUT_RATE, piper_audio
+from voices.text_normalize import normalize
+
+VARIANTS = ["converted", "+ real F0", "+ real aperiodicity", "+ real envelope", "+ real envelope & F0"]
+
+
+def variants(x: np.ndarray, conv: np.ndarray, target_lf0: float) -> dict[str, np.ndarray]:
+    import librosa
+
+    fc, fr = C.analyze(conv), C.analyze(x)
+    _, path = librosa.sequence.dtw(X=fc.mcep[:, 1:25].T, Y=fr.mcep[:, 1:25].T, metric="euclidean")
+    m = np.zeros(len(fc.f0), int)
+    m[path[::-1, 0]] = path[::-1, 1]
+    real_f0 = np.where(fc.f0 > 0, np.where(fr.f0[m] > 0, fr.f0[m], np.exp(target_lf0)), 0.0)
+
+    def syn(f0: np.ndarray, mcep: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        return C.synthesize(f0, mcep, cap, fc.fft_size).astype(np.float32)
+
+    return dict(zip(VARIANTS, [
+        conv, syn(real_f0, fc.mcep, fc.cap), syn(fc.f0, fc.mcep, fr.cap[m]),
+        syn(fc.f0, fr.mcep[m], fc.cap), syn(real_f0, fr.mcep[m], fc.cap),
+    ], strict=True))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    default_data = Path(__file__).resolve().parent.parent.parent / "shared/data/libritts8"
+    ap.add_argument("data", nargs="?", default=str(default_data))
+    ap.add_argument("--speakers", default="spk0,spk2,spk6,spk7")
+    ap.add_argument("--utts", type=int, default=4)
+    args = ap.parse_args()
+    speakers = cq.load(Path(args.data))
+    names = [s.name for s in speakers]
+    cent = np.stack([c / np.linalg.norm(c) for c in (
+        np.mean([speaker_embedding(x, OUTPUT_RATE) for x in s.held_out], 0) for s in speakers)])
+    print("| speaker | " + " | ".join(VARIANTS) + " | real, WORLD resynthesis |")
+    print("|---" * (len(VARIANTS) + 2) + "|")
+    for si, s in enumerate(speakers):
+        if s.name not in args.speakers.split(","):
+            continue
+        prof = build_profile(s.enroll, OUTPUT_RATE, transcript=cq.transcribe(s.enroll))
+        scores: dict[str, list[tuple[float, bool]]] = {k: [] for k in [*VARIANTS, "world"]}
+        for x in s.held_out[: args.utts]:
+            text = cq.transcribe(x)
+            if len(text) < 20:
+                continue
+            conv = C.convert(piper_audio(normalize(text)), prof.source, prof.target, prof.extras, prof.method)
+            fr = C.analyze(x)
+            outs = {**variants(x, conv, prof.target.lf0_mean),
+                    "world": C.synthesize(fr.f0, fr.mcep, fr.cap, fr.fft_size).astype(np.float32)}
+            for k, y in outs.items():
+                sims = cent @ speaker_embedding(y, OUTPUT_RATE)
+                scores[k].append((float(sims[si]), int(np.argmax(sims)) == si))
+        cells = [f"{np.mean([a for a, _ in v]):.3f} ({sum(b for _, b in v)}/{len(v)})" for v in scores.values()]
+        print(f"| {s.name} | " + " | ".join(cells) + " |", flush=True)
+    print(f"(method {C.DEFAULT_METHOD}; mean target similarity, identified/utterances; speakers {names})")
+
+
+if __name__ == "__main__":
+    main()
