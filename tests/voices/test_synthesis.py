@@ -181,9 +181,17 @@ def test_cloned_voice_starts_fast_only_when_asked() -> None:
     # The halves are one level and one sentence long, like the whole.
     first = np.concatenate(fast[:2])
     assert len(first) == pytest.approx(len(plain[0]), rel=0.15)
-    rms = [float(np.sqrt(np.mean(c**2))) for c in fast[:2]]
-    assert 0.5 < rms[0] / rms[1] < 2.0
+    rms = [_speech_rms(c) for c in fast[:2]]
+    assert 0.5 < rms[0] / rms[1] < 2.0  # measured 1.09-1.46: speech declines toward the end
     assert np.max(np.abs(first)) <= conversion.PEAK + 1e-6
+
+
+def _speech_rms(x: np.ndarray) -> float:
+    """RMS over the 20 ms blocks within 40 dB of the loudest: the level of the speech,
+    not of the pauses around it."""
+    n = len(x) // 480
+    e = np.mean(x[: n * 480].reshape(n, 480) ** 2, axis=1)
+    return float(np.sqrt(e[e > e.max() * 1e-4].mean()))
 
 
 def test_coarse_aperiodicity_stays_close_to_full_rate() -> None:
