@@ -14,7 +14,11 @@ N concurrent WebSocket sessions replay real utterances (libritts8, 24 kHz) in re
   streaming path loses, not absolute accuracy).
 
     python bench/realtime_latency.py [--data ../shared/data/libritts8] [--sessions 1,4,8] [--turns 3]
-                                     [--silence-ms 500]
+                                     [--silence-ms 500] [--voice joe | --voice clone:spk2]
+
+``--voice clone:spk2`` enrolls that speaker (8-14 s of its utterances, over HTTP, through
+the quality gate) and gives the agent the cloned voice, so the run measures what a
+cloned-voice agent adds (conversion in the reply path).
 
 ``--silence-ms`` sets the agent's VAD silence (end of turn). Read speech pauses for
 more than 500 ms inside sentences, so at the default many utterances are cut into two
@@ -214,6 +218,35 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
         await ws.close()
 
 
+def enroll_clone(url: str, key: str, data: Path, speaker: str) -> str:
+    """A ready cloned voice of ``speaker``: 8-14 s of its utterances joined, as a user
+    would upload it; returns the voice id (the run stops if the gate rejects it)."""
+    import io
+
+    with open(data / "MANIFEST.tsv") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["speaker"] == speaker]
+    parts, total = [], 0.0
+    for r in rows:
+        secs = float(r["seconds"])
+        if total < 8.0 and secs >= 2.0 and total + secs <= 14.0:
+            a, _ = sf.read(data / r["path"], dtype="float32")
+            parts += [a, np.zeros(int(0.3 * RATE), np.float32)]
+            total += secs
+    buf = io.BytesIO()
+    sf.write(buf, np.concatenate(parts), RATE, format="WAV")
+    headers = {"authorization": f"Bearer {key}"}
+    voice = httpx.post(f"{url}/v1/voice/clones", headers=headers, data={"name": f"bench {speaker}"},
+                       files={"file": ("clip.wav", buf.getvalue())}, timeout=60).json()
+    for _ in range(300):
+        voice = httpx.get(f"{url}/v1/voice/clones/{voice['id']}", headers=headers, timeout=10).json()
+        if voice["status"] != "pending":
+            break
+        time.sleep(0.2)
+    if voice["status"] != "ready":
+        raise SystemExit(f"clone of {speaker} not ready: {voice.get('failure')}")
+    return str(voice["id"])
+
+
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(x for x in xs if x == x)
     if not xs:
@@ -248,6 +281,8 @@ def main() -> None:
     ap.add_argument("--url")
     ap.add_argument("--key")
     ap.add_argument("--silence-ms", type=int, default=500)
+    ap.add_argument("--voice", default="joe",
+                    help="agent voice: a stock voice, or clone:SPEAKER to enroll that libritts8 speaker first")
     args = ap.parse_args()
     utts = load(Path(args.data), 16)
     references(utts)
@@ -256,8 +291,12 @@ def main() -> None:
     if not url:
         proc, url, key = start_server()
     try:
+        voice = args.voice
+        if voice.startswith("clone:"):
+            voice = enroll_clone(url, key, Path(args.data), voice.removeprefix("clone:"))
+        print(f"agent voice: {args.voice} ({voice})")
         agent = httpx.post(f"{url}/v1/agents", headers={"authorization": f"Bearer {key}"}, json={
-            "name": "bench", "voice": "joe", "greeting": "Hi, how can I help?",
+            "name": "bench", "voice": voice, "greeting": "Hi, how can I help?",
             "turn_detection": {"type": "server_vad", "silence_duration_ms": args.silence_ms},
             "responder": {"type": "knowledge", "intents": [], "fallback":
                           "I see. Let me think about that for a moment, and then I will tell you all about it. "
