@@ -116,18 +116,20 @@ def _voiced(audio: np.ndarray, profile: VoiceProfile | None, *, split: bool) -> 
     if profile is None:
         yield conversion.normalize_level(audio)
         return
+
     def convert(x: np.ndarray) -> np.ndarray:
         return conversion.convert(x, profile.source, profile.target, profile.extras, profile.method)
 
     if not split:
         yield conversion.normalize_level(convert(audio))
         return
-    head_gain: list[float] = []
-    for part in conversion.convert_in_halves(audio, convert):
-        if not head_gain:
-            # The second half keeps the first half's gain: one level through the piece.
-            head_gain.append(conversion.level_gain(part))
-        yield conversion.apply_gain(part, head_gain[0])
+    halves = conversion.convert_in_halves(audio, convert)
+    first = next(halves)
+    # The second half keeps the first half's gain: one level through the piece.
+    gain = conversion.level_gain(first)
+    yield conversion.apply_gain(first, gain)
+    for part in halves:
+        yield conversion.apply_gain(part, gain)
 
 
 def synthesize(text: str, profile: VoiceProfile | None, speed: float = 1.0) -> np.ndarray:
