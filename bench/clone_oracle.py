@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import clone_quality as cq
 
 from voices import conversion as C
+from voices import world
 from voices.profile import build_profile, speaker_embedding
 from voices.synthesis import OUTPUT_RATE, piper_audio
 from voices.text_normalize import normalize
@@ -35,14 +36,14 @@ VARIANTS = ["converted", "+ real F0", "+ real aperiodicity", "+ real envelope", 
 def variants(x: np.ndarray, conv: np.ndarray, target_lf0: float) -> dict[str, np.ndarray]:
     import librosa
 
-    fc, fr = C.analyze(conv), C.analyze(x)
+    fc, fr = world.analyze(conv), world.analyze(x)
     _, path = librosa.sequence.dtw(X=fc.mcep[:, 1:25].T, Y=fr.mcep[:, 1:25].T, metric="euclidean")
     m = np.zeros(len(fc.f0), int)
     m[path[::-1, 0]] = path[::-1, 1]
     real_f0 = np.where(fc.f0 > 0, np.where(fr.f0[m] > 0, fr.f0[m], np.exp(target_lf0)), 0.0)
 
     def syn(f0: np.ndarray, mcep: np.ndarray, cap: np.ndarray) -> np.ndarray:
-        return C.synthesize(f0, mcep, cap, fc.fft_size).astype(np.float32)
+        return world.synthesize(f0, mcep, cap, fc.fft_size).astype(np.float32)
 
     return dict(zip(VARIANTS, [
         conv, syn(real_f0, fc.mcep, fc.cap), syn(fc.f0, fc.mcep, fr.cap[m]),
@@ -73,9 +74,9 @@ def main() -> None:
             if len(text) < 20:
                 continue
             conv = C.convert(piper_audio(normalize(text)), prof.source, prof.target, prof.extras, prof.method)
-            fr = C.analyze(x)
+            fr = world.analyze(x)
             outs = {**variants(x, conv, prof.target.lf0_mean),
-                    "world": C.synthesize(fr.f0, fr.mcep, fr.cap, fr.fft_size).astype(np.float32)}
+                    "world": world.synthesize(fr.f0, fr.mcep, fr.cap, fr.fft_size).astype(np.float32)}
             for k, y in outs.items():
                 sims = cent @ speaker_embedding(y, OUTPUT_RATE)
                 scores[k].append((float(sims[si]), int(np.argmax(sims)) == si))

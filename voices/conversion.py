@@ -12,9 +12,10 @@ What is applied, all learned once at enrollment (see :mod:`voices.profile`):
   voiced and unvoiced frames (vowels and fricatives move differently between speakers).
 - Aperiodicity: the band aperiodicity's voiced-frame mean is shifted to the target's
   (breathiness).
-- Level: every sentence is brought to the same speech RMS, peak limited.
 
-Everything here is numpy/pyworld on float64 arrays at :data:`RATE`.
+The vocoder is :mod:`voices.world`, the frequency warp :mod:`voices.warp`, the output
+level :mod:`voices.loudness`. Everything here is numpy/pyworld on float64 arrays at
+:data:`voices.world.RATE`.
 """
 
 from __future__ import annotations
@@ -25,189 +26,23 @@ from dataclasses import dataclass
 import numpy as np
 import pyworld as pw
 
-RATE = 24000
-KNN_DIM = 25  # coefficients 1..24 carry the envelope shape that identifies a phone
+from voices.warp import warp_envelope, warp_envelope2
+from voices.world import (
+    CONVERT_FFT,
+    CONVERT_FRAME_MS,
+    KNN_DIM,
+    MCEP_DIM,
+    RATE,
+    Features,
+    analyze,
+    speech_frames,
+    synthesize,
+)
+
 KNN_K = 4
-FRAME_MS = 5.0  # analysis at enrollment: statistics, alignment, warp fit
-# Per request: 10 ms frames and 512-point pulses halve the WORLD cost of a sentence
-# (docs/synthesis_bench.md, "Speed"): the output differs from 5 ms / 1024 by less
-# (log-spectral distance ~2 dB) than moving the same analysis by a fraction of a frame
-# does (~5 dB), and likeness and WER stay within run-to-run noise.
-CONVERT_FRAME_MS = 10.0
-CONVERT_FFT = 512
-MCEP_DIM = 40
-# Speech RMS every output sentence is normalised to (-20 dBFS), under a peak cap.
-TARGET_RMS = 0.1
-PEAK = 0.97
-F0_FLOOR = 60.0
-F0_CEIL = 500.0
 # Measured in docs/synthesis_bench.md (run 9-12): the best balance of likeness (both
 # judges) and intelligibility (WER within ~3 points of the base voice) so far.
 DEFAULT_METHOD = "lr3+warp+tempo"
-AP_MS = 20.0  # D4C every 20 ms (see coarse_aperiodicity)
-
-
-@dataclass
-class Features:
-    """WORLD parameters of one signal, frame-synchronous (``FRAME_MS``)."""
-
-    f0: np.ndarray  # (T,) Hz, 0 where unvoiced
-    mcep: np.ndarray  # (T, MCEP_DIM) coded spectral envelope
-    cap: np.ndarray  # (T, bands) coded aperiodicity (dB)
-    fft_size: int
-    sp: np.ndarray | None = None  # (T, fft_size // 2 + 1) power envelope, when kept
-
-    @property
-    def voiced(self) -> np.ndarray:
-        return self.f0 > 0
-
-
-def analyze(x: np.ndarray, *, accurate_f0: bool = False, keep_sp: bool = False,
-            frame_ms: float = FRAME_MS) -> Features:
-    """WORLD analysis at :data:`RATE`.
-
-    ``accurate_f0`` uses Harvest (slow, robust on real recordings: enrollment) instead
-    of DIO + StoneMask (fast, fine on clean synthetic speech: per-request).
-    """
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    if accurate_f0:
-        f0, t = pw.harvest(x, RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=frame_ms)
-    else:
-        f0, t = pw.dio(x, RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=frame_ms)
-        f0 = pw.stonemask(x, f0, t, RATE)
-    sp = pw.cheaptrick(x, f0, t, RATE)
-    fft_size = (sp.shape[1] - 1) * 2
-    return Features(
-        f0=f0,
-        mcep=pw.code_spectral_envelope(sp, RATE, MCEP_DIM),
-        cap=coarse_aperiodicity(x, f0, t, max(1, round(AP_MS / frame_ms))),
-        fft_size=fft_size,
-        sp=sp if keep_sp else None,
-    )
-
-
-def coarse_aperiodicity(x: np.ndarray, f0: np.ndarray, t: np.ndarray, step: int = 2) -> np.ndarray:
-    """Coded band aperiodicity (dB) from D4C run on every ``step``-th frame only.
-
-    D4C is the costliest WORLD analysis (about 40 % of a conversion), and band
-    aperiodicity moves slowly: D4C every 10 ms / 20 ms, interpolated, differs from a 5 ms
-    analysis by ~0.3 / ~0.7 dB against a 1.3-2.2 dB spread over voiced speech. Frames
-    that are unvoiced at full rate are set fully aperiodic (0 dB), as D4C itself does, so
-    a voicing edge never borrows periodicity from its neighbour.
-    """
-    if step <= 1 or len(f0) < 2 * step:
-        return pw.code_aperiodicity(pw.d4c(x, f0, t, RATE), RATE)
-    cap = pw.code_aperiodicity(
-        pw.d4c(x, np.ascontiguousarray(f0[::step]), np.ascontiguousarray(t[::step]), RATE), RATE
-    )
-    full = np.stack([np.interp(t, t[::step], cap[:, k]) for k in range(cap.shape[1])], axis=1)
-    full[f0 <= 0] = 0.0
-    return np.ascontiguousarray(full)
-
-
-def warp_envelope(sp: np.ndarray, alpha: float) -> np.ndarray:
-    """Scale the envelope's frequency axis by ``alpha`` (> 1 moves formants up).
-
-    A proportional warp is the first-order model of a longer or shorter vocal tract
-    (e.g. Sundermann & Ney, VTLN-based voice conversion, 2003): it moves every formant
-    together, so the phone stays recognisable while the speaker's formant scale changes.
-    Interpolation is done on the log envelope.
-    """
-    if abs(alpha - 1.0) < 1e-3:
-        return np.ascontiguousarray(sp)
-    n = sp.shape[1]
-    pos = np.clip(np.arange(n) / alpha, 0, n - 1)
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = pos - lo
-    log_sp = np.log(np.maximum(sp, 1e-16))
-    return np.ascontiguousarray(np.exp(log_sp[:, lo] * (1 - frac) + log_sp[:, hi] * frac))
-
-
-# Knee of the two-segment warp (Hz, source axis): below it F1, above it F2 and up.
-WARP2_KNEE_HZ = 1000.0
-
-
-def warp_envelope2(sp: np.ndarray, a_lo: float, a_hi: float, knee_hz: float = WARP2_KNEE_HZ) -> np.ndarray:
-    """Two-segment (piecewise-linear, continuous) frequency warp of the envelope.
-
-    Source frequencies below ``knee_hz`` are scaled by ``a_lo``, the rest by ``a_hi``
-    (continuing from the knee), so the F1 region and the upper formants of a speaker
-    can differ in scale from the base voice by different amounts; ``a_lo == a_hi`` is
-    :func:`warp_envelope`.
-    """
-    if abs(a_lo - a_hi) < 1e-3:
-        return warp_envelope(sp, a_lo)
-    n = sp.shape[1]
-    knee = knee_hz / (RATE / 2) * (n - 1)  # source bin of the knee
-    out_bins = np.arange(n, dtype=np.float64)
-    pos = np.where(out_bins < a_lo * knee, out_bins / a_lo, knee + (out_bins - a_lo * knee) / a_hi)
-    pos = np.clip(pos, 0, n - 1)
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = pos - lo
-    log_sp = np.log(np.maximum(sp, 1e-16))
-    return np.ascontiguousarray(np.exp(log_sp[:, lo] * (1 - frac) + log_sp[:, hi] * frac))
-
-
-def _warp_distance(sp: np.ndarray, tgt: np.ndarray, tm: np.ndarray, ts: np.ndarray, a_lo: float, a_hi: float) -> float:
-    m = pw.code_spectral_envelope(warp_envelope2(sp, a_lo, a_hi), RATE, MCEP_DIM)[:, 1:KNN_DIM]
-    mapped = (m - m.mean(0)) / (m.std(0) + 1e-4) * ts + tm
-    return float(np.sqrt(((mapped - tgt) ** 2).sum(1)).mean())
-
-
-def fit_warp2(pair_src: np.ndarray, pair_tgt: np.ndarray, fft_size: int, alpha: float) -> tuple[float, float]:
-    """Two-segment warp (see :func:`warp_envelope2`), fitted like :func:`fit_warp` by
-    mel-cepstral distance after mean/variance mapping on the aligned pairs: coordinate
-    search over the same grid, starting from the proportional factor ``alpha``.
-    """
-    sp = pw.decode_spectral_envelope(np.ascontiguousarray(pair_src, dtype=np.float64), RATE, fft_size)
-    tgt = pair_tgt[:, 1:KNN_DIM].astype(np.float64)
-    tm, ts = tgt.mean(0), tgt.std(0) + 1e-4
-    a_lo = a_hi = float(alpha)
-    best = _warp_distance(sp, tgt, tm, ts, a_lo, a_hi)
-    for _ in range(2):
-        moved = False
-        for which in ("hi", "lo"):
-            for a in WARP_GRID:
-                cand = (a_lo, float(a)) if which == "hi" else (float(a), a_hi)
-                d = _warp_distance(sp, tgt, tm, ts, *cand)
-                if d < best - 1e-6:
-                    best, (a_lo, a_hi), moved = d, cand, True
-        if not moved:
-            break
-    return a_lo, a_hi
-
-
-# 0.78..1.30 covers adult speakers relative to the (male) base voice: female vocal
-# tracts are ~15-20% shorter, so their formants sit ~1.2x higher.
-WARP_GRID = np.round(np.arange(0.78, 1.3001, 0.02), 3)
-
-
-def fit_warp(pair_src: np.ndarray, pair_tgt: np.ndarray, fft_size: int) -> tuple[float, np.ndarray]:
-    """Choose the warp factor that, followed by mean/variance mapping, brings the
-    aligned base-voice frames closest to the speaker's (mel-cepstral distance).
-
-    Returns the factor and the distance at each grid point (for diagnostics).
-    """
-    sp = pw.decode_spectral_envelope(np.ascontiguousarray(pair_src, dtype=np.float64), RATE, fft_size)
-    tgt = pair_tgt[:, 1:KNN_DIM]
-    tm, ts = tgt.mean(0), tgt.std(0) + 1e-4
-    dists = []
-    for alpha in WARP_GRID:
-        m = pw.code_spectral_envelope(warp_envelope(sp, float(alpha)), RATE, MCEP_DIM)[:, 1:KNN_DIM]
-        mapped = (m - m.mean(0)) / (m.std(0) + 1e-4) * ts + tm
-        dists.append(float(np.sqrt(((mapped - tgt) ** 2).sum(1)).mean()))
-    d = np.array(dists)
-    return float(WARP_GRID[int(np.argmin(d))]), d
-
-
-def speech_frames(feats: Features, floor_db: float = 35.0) -> np.ndarray:
-    """Frames within ``floor_db`` of the loud end of the clip (not silence)."""
-    energy = feats.mcep[:, 0]
-    top = np.percentile(energy, 95) if len(energy) else 0.0
-    # c0 of WORLD's coded envelope is a natural-log-ish level; 35 dB ~ 8 nepers.
-    return energy > top - floor_db / 8.686 * 2
 
 
 @dataclass
@@ -299,15 +134,6 @@ def map_cap(cap: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats) -> np.n
     out = cap.copy()
     out[voiced] = np.minimum(cap[voiced] + (tgt.cap_mean_v - src.cap_mean_v), 0.0)
     return out
-
-
-def synthesize(f0: np.ndarray, mcep: np.ndarray, cap: np.ndarray, fft_size: int,
-               frame_ms: float = FRAME_MS) -> np.ndarray:
-    sp = pw.decode_spectral_envelope(np.ascontiguousarray(mcep), RATE, fft_size)
-    ap = pw.decode_aperiodicity(np.ascontiguousarray(cap), RATE, fft_size)
-    return pw.synthesize(np.ascontiguousarray(f0), sp, ap, RATE, frame_ms)
-
-
 
 
 def align_pairs(source: Features, target: Features, src: Stats, tgt: Stats) -> tuple[np.ndarray, np.ndarray]:
@@ -557,38 +383,3 @@ def convert_in_halves(x: np.ndarray, convert_fn: Callable[[np.ndarray], np.ndarr
     yield np.concatenate([a * (1 - ramp) + b * ramp, tail[pad + half_fade :]]).astype(np.float32)
 
 
-def level_gain(x: np.ndarray) -> float:
-    """The gain that brings the speech part of ``x`` to :data:`TARGET_RMS`, peaks below :data:`PEAK`.
-
-    The RMS is taken over 20 ms blocks louder than -40 dB re the loudest, so pauses do
-    not pull short and long sentences to different levels.
-    """
-    x = np.asarray(x, np.float32)
-    if not x.size or not np.any(x):
-        return 1.0
-    block = RATE // 50
-    n = len(x) // block
-    if n >= 1:
-        e = np.mean(x[: n * block].reshape(n, block) ** 2, axis=1)
-        active = e[e > e.max() * 1e-4]
-        rms = float(np.sqrt(active.mean()))
-    else:
-        rms = float(np.sqrt(np.mean(x**2)))
-    return apply_gain_cap(x, TARGET_RMS / max(rms, 1e-6))
-
-
-def apply_gain_cap(x: np.ndarray, gain: float) -> float:
-    """``gain``, lowered if needed so that ``x * gain`` peaks at :data:`PEAK`."""
-    peak = float(np.max(np.abs(x))) * gain if x.size else 0.0
-    return gain * PEAK / peak if peak > PEAK else gain
-
-
-def apply_gain(x: np.ndarray, gain: float) -> np.ndarray:
-    """``x * gain`` as float32, the gain lowered where it would push a peak past :data:`PEAK`."""
-    x = np.asarray(x, np.float32)
-    return (x * apply_gain_cap(x, gain)).astype(np.float32)
-
-
-def normalize_level(x: np.ndarray) -> np.ndarray:
-    """Bring the speech part of ``x`` to :data:`TARGET_RMS`, peaks below :data:`PEAK`."""
-    return apply_gain(x, level_gain(x))

@@ -17,8 +17,9 @@ import io
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyworld as pw
 
-from voices import conversion, models
+from voices import conversion, models, warp, world
 from voices.audio_io import resample
 
 FORMAT_VERSION = 1
@@ -92,9 +93,9 @@ def speaker_embedding(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return models.speaker_encoder().embed_utterance(wav).astype(np.float32)
 
 
-def base_voice_features(text: str) -> conversion.Features:
+def base_voice_features(text: str) -> world.Features:
     """WORLD features of the Piper base voice reading ``text`` (at the conversion rate)."""
-    return conversion.analyze(base_voice_audio(text))
+    return world.analyze(base_voice_audio(text))
 
 
 def base_voice_audio(text: str) -> np.ndarray:
@@ -124,8 +125,8 @@ def build_profile(
     x = np.asarray(samples, np.float32).reshape(-1)
     if x.size < sample_rate:
         raise ValueError("the reference clip is shorter than one second")
-    ref = resample(x, sample_rate, conversion.RATE)
-    target_feats = conversion.analyze(ref)
+    ref = resample(x, sample_rate, world.RATE)
+    target_feats = world.analyze(ref)
     target = conversion.Stats.of(target_feats)
     text = transcript.strip()
     if not text:
@@ -135,7 +136,7 @@ def build_profile(
     if len(text) >= 20:
         try:
             base_audio = base_voice_audio(text)
-            source_feats = conversion.analyze(base_audio)
+            source_feats = world.analyze(base_audio)
             source = conversion.Stats.of(source_feats)
         except ValueError:
             source_feats = None
@@ -145,23 +146,23 @@ def build_profile(
     generic = _generic_source_stats()
     extras["generic_lf0"] = np.array([generic.lf0_mean, generic.lf0_std], np.float32)
     if exemplars:
-        speech_v = conversion.speech_frames(target_feats) & target_feats.voiced
+        speech_v = world.speech_frames(target_feats) & target_feats.voiced
         extras["tgt_frames"] = target_feats.mcep[speech_v].astype(np.float16)
     if source_feats is not None:
         pair_src, pair_tgt = conversion.align_pairs(source_feats, target_feats, source, target)
         extras["pair_tgt"] = pair_tgt.astype(np.float16)
         if exemplars:
             extras["pair_src"] = pair_src.astype(np.float16)
-        alpha, _ = conversion.fit_warp(pair_src, pair_tgt, target_feats.fft_size)
+        alpha, _ = warp.fit_warp(pair_src, pair_tgt, target_feats.fft_size)
         extras["warp_alpha"] = np.array([alpha], np.float32)
         extras["tempo"] = np.array([speaking_tempo(base_audio, ref)], np.float32)
-        sp = conversion.pw.decode_spectral_envelope(
-            np.ascontiguousarray(source_feats.mcep), conversion.RATE, source_feats.fft_size
+        sp = pw.decode_spectral_envelope(
+            np.ascontiguousarray(source_feats.mcep), world.RATE, source_feats.fft_size
         )
-        warped = conversion.Features(
+        warped = world.Features(
             f0=source_feats.f0,
-            mcep=conversion.pw.code_spectral_envelope(
-                conversion.warp_envelope(sp, alpha), conversion.RATE, conversion.MCEP_DIM
+            mcep=pw.code_spectral_envelope(
+                warp.warp_envelope(sp, alpha), world.RATE, world.MCEP_DIM
             ),
             cap=source_feats.cap,
             fft_size=source_feats.fft_size,
@@ -170,23 +171,23 @@ def build_profile(
     if source_feats is not None and exemplars:
         # Two-segment warp (``+warp2``, experimental): its factors and warped base-voice
         # statistics. Old profiles without them fall back to the proportional warp.
-        a_lo, a_hi = conversion.fit_warp2(pair_src, pair_tgt, target_feats.fft_size, alpha)
+        a_lo, a_hi = warp.fit_warp2(pair_src, pair_tgt, target_feats.fft_size, alpha)
         extras["warp2"] = np.array([a_lo, a_hi], np.float32)
-        warped2 = conversion.Features(
+        warped2 = world.Features(
             f0=source_feats.f0,
-            mcep=conversion.pw.code_spectral_envelope(
-                conversion.warp_envelope2(sp, a_lo, a_hi), conversion.RATE, conversion.MCEP_DIM
+            mcep=pw.code_spectral_envelope(
+                warp.warp_envelope2(sp, a_lo, a_hi), world.RATE, world.MCEP_DIM
             ),
             cap=source_feats.cap,
             fft_size=source_feats.fft_size,
         )
         extras.update(conversion.Stats.of(warped2).to_arrays("srcw2_"))
     if source_feats is not None:
-        pair_sp = conversion.pw.decode_spectral_envelope(
-            np.ascontiguousarray(pair_src, dtype=np.float64), conversion.RATE, source_feats.fft_size
+        pair_sp = pw.decode_spectral_envelope(
+            np.ascontiguousarray(pair_src, dtype=np.float64), world.RATE, source_feats.fft_size
         )
-        extras["pair_srcw"] = conversion.pw.code_spectral_envelope(
-            conversion.warp_envelope(pair_sp, alpha), conversion.RATE, conversion.MCEP_DIM
+        extras["pair_srcw"] = pw.code_spectral_envelope(
+            warp.warp_envelope(pair_sp, alpha), world.RATE, world.MCEP_DIM
         ).astype(np.float16)
     return VoiceProfile(
         embedding=speaker_embedding(x, sample_rate), target=target, source=source, extras=extras
@@ -196,14 +197,14 @@ def build_profile(
 def speaking_tempo(base: np.ndarray, speaker: np.ndarray) -> float:
     """How much longer the speaker takes than Piper to say the same words (>1: slower).
 
-    Both at :data:`conversion.RATE`; speech time is silero-vad's (pauses over 250 ms
+    Both at :data:`world.RATE`; speech time is silero-vad's (pauses over 250 ms
     excluded), so the pauses between a clip's sentences do not count as slowness.
     Bounded to 0.8-1.25, the range over which Piper's length scale still sounds natural.
     """
     from voices.gate.vad import measure
 
-    n_base = measure(resample(base, conversion.RATE, 16000)).speech_s
-    n_spk = measure(resample(speaker, conversion.RATE, 16000)).speech_s
+    n_base = measure(resample(base, world.RATE, 16000)).speech_s
+    n_spk = measure(resample(speaker, world.RATE, 16000)).speech_s
     if n_base < 1.0 or n_spk < 1.0:
         return 1.0
     return float(np.clip(n_spk / n_base, 0.8, 1.25))
@@ -212,7 +213,7 @@ def speaking_tempo(base: np.ndarray, speaker: np.ndarray) -> float:
 def _transcribe(x: np.ndarray) -> str:
     try:
         segments, _ = models.whisper().transcribe(
-            resample(x, conversion.RATE, 16000), language="en", beam_size=1
+            resample(x, world.RATE, 16000), language="en", beam_size=1
         )
         return " ".join(s.text for s in segments).strip()
     except (RuntimeError, ValueError, OSError):

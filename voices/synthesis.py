@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voices import conversion, models
+from voices import conversion, loudness, models
 from voices.audio_io import resample
 from voices.text_normalize import normalize, split_sentences
 
@@ -114,22 +114,22 @@ def _voiced(audio: np.ndarray, profile: VoiceProfile | None, *, split: bool) -> 
     if audio.size == 0:
         return
     if profile is None:
-        yield conversion.normalize_level(audio)
+        yield loudness.normalize_level(audio)
         return
 
     def convert(x: np.ndarray) -> np.ndarray:
         return conversion.convert(x, profile.source, profile.target, profile.extras, profile.method)
 
     if not split:
-        yield conversion.normalize_level(convert(audio))
+        yield loudness.normalize_level(convert(audio))
         return
     halves = conversion.convert_in_halves(audio, convert)
     first = next(halves)
     # The second half keeps the first half's gain: one level through the piece.
-    gain = conversion.level_gain(first)
-    yield conversion.apply_gain(first, gain)
+    gain = loudness.level_gain(first)
+    yield loudness.apply_gain(first, gain)
     for part in halves:
-        yield conversion.apply_gain(part, gain)
+        yield loudness.apply_gain(part, gain)
 
 
 def synthesize(text: str, profile: VoiceProfile | None, speed: float = 1.0) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import pyworld as pw
 
-from voices import conversion
+from voices import conversion, warp, world
 from voices.profile import FORMAT_VERSION, VoiceProfile, build_profile
 from voices.synthesis import OUTPUT_RATE, piper_audio
 
@@ -100,7 +100,7 @@ def test_silence_is_refused() -> None:
 
 def test_conversion_stats_need_voiced_speech() -> None:
     with pytest.raises(ValueError):
-        conversion.Stats.of(conversion.analyze(np.zeros(OUTPUT_RATE, np.float32)))
+        conversion.Stats.of(world.analyze(np.zeros(OUTPUT_RATE, np.float32)))
 
 
 def test_profile_learns_the_formant_scale() -> None:
@@ -112,7 +112,7 @@ def test_profile_learns_the_formant_scale() -> None:
 def test_warp_envelope_moves_a_peak() -> None:
     sp = np.full((1, 513), 1e-4)
     sp[0, 100] = 1.0
-    warped = conversion.warp_envelope(sp, 1.2)
+    warped = warp.warp_envelope(sp, 1.2)
     assert int(np.argmax(warped[0])) == 120
 
 
@@ -131,16 +131,16 @@ def test_profile_learns_a_two_segment_warp() -> None:
 
 def test_two_segment_warp_moves_low_and_high_peaks_by_their_own_factors() -> None:
     n = 1025
-    knee = conversion.WARP2_KNEE_HZ / (conversion.RATE / 2) * (n - 1)
+    knee = warp.WARP2_KNEE_HZ / (world.RATE / 2) * (n - 1)
     sp = np.full((1, n), 1e-4)
     sp[0, 40] = 1.0  # below the knee
     sp[0, 400] = 1.0  # above it
-    warped = conversion.warp_envelope2(sp, 0.9, 1.2)
+    warped = warp.warp_envelope2(sp, 0.9, 1.2)
     low, high = sorted(np.argsort(warped[0])[-2:])
     assert low == 36
     assert high == pytest.approx(0.9 * knee + 1.2 * (400 - knee), abs=1)
-    same = conversion.warp_envelope2(sp, 1.1, 1.1)
-    assert np.allclose(same, conversion.warp_envelope(sp, 1.1))
+    same = warp.warp_envelope2(sp, 1.1, 1.1)
+    assert np.allclose(same, warp.warp_envelope(sp, 1.1))
 
 
 def test_profile_keeps_aligned_exemplars() -> None:
@@ -149,7 +149,7 @@ def test_profile_keeps_aligned_exemplars() -> None:
     extras = exemplar_profile().extras
     assert extras["pair_src"].shape == extras["pair_tgt"].shape
     assert extras["pair_src"].shape[0] > 100
-    assert extras["pair_src"].shape[1] == conversion.MCEP_DIM
+    assert extras["pair_src"].shape[1] == world.MCEP_DIM
 
 
 def test_speaking_tempo_measures_a_slower_reader() -> None:

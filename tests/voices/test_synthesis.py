@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import pyworld as pw
 
-from voices import conversion, synthesis
+from voices import conversion, loudness, synthesis, world
 from voices.profile import VoiceProfile, build_profile
 from voices.synthesis import OUTPUT_RATE, piper_audio, synthesize_stream
 
@@ -33,7 +33,7 @@ def profile() -> VoiceProfile:
 
 
 def _median_f0(x: np.ndarray) -> float:
-    f0 = conversion.analyze(x).f0
+    f0 = world.analyze(x).f0
     return float(np.median(f0[f0 > 0]))
 
 
@@ -183,7 +183,7 @@ def test_cloned_voice_starts_fast_only_when_asked() -> None:
     assert len(first) == pytest.approx(len(plain[0]), rel=0.15)
     rms = [_speech_rms(c) for c in fast[:2]]
     assert 0.5 < rms[0] / rms[1] < 2.0  # measured 1.09-1.46: speech declines toward the end
-    assert np.max(np.abs(first)) <= conversion.PEAK + 1e-6
+    assert np.max(np.abs(first)) <= loudness.PEAK + 1e-6
 
 
 def _speech_rms(x: np.ndarray) -> float:
@@ -196,11 +196,11 @@ def _speech_rms(x: np.ndarray) -> float:
 
 def test_coarse_aperiodicity_stays_close_to_full_rate() -> None:
     x = piper_audio("Please hold while I check that for you.").astype(np.float64)
-    f0, t = pw.dio(x, conversion.RATE, f0_floor=conversion.F0_FLOOR, f0_ceil=conversion.F0_CEIL,
-                   frame_period=conversion.FRAME_MS)
-    f0 = pw.stonemask(x, f0, t, conversion.RATE)
-    full = pw.code_aperiodicity(pw.d4c(x, f0, t, conversion.RATE), conversion.RATE)
-    coarse = conversion.coarse_aperiodicity(x, f0, t)
+    f0, t = pw.dio(x, world.RATE, f0_floor=world.F0_FLOOR, f0_ceil=world.F0_CEIL,
+                   frame_period=world.FRAME_MS)
+    f0 = pw.stonemask(x, f0, t, world.RATE)
+    full = pw.code_aperiodicity(pw.d4c(x, f0, t, world.RATE), world.RATE)
+    coarse = world.coarse_aperiodicity(x, f0, t)
     v = f0 > 0
     assert coarse.shape == full.shape
     assert float(np.abs(coarse - full)[v].mean()) < 1.0
@@ -215,7 +215,7 @@ def test_linear_correction_fits_the_enrollment_pairs() -> None:
     src = conversion.Stats.from_arrays(p.extras, "srcw_")
     ps = p.extras["pair_srcw"].astype(np.float64)
     pt = p.extras["pair_tgt"].astype(np.float64)
-    feats = conversion.Features(f0=np.full(len(ps), 100.0), mcep=ps, cap=np.zeros((len(ps), 3)), fft_size=1024)
+    feats = world.Features(f0=np.full(len(ps), 100.0), mcep=ps, cap=np.zeros((len(ps), 3)), fft_size=1024)
     mapped = conversion.map_mcep(ps, np.ones(len(ps), bool), src, p.target)
     err = lambda m: float(np.mean((m[:, 1:] - pt[:, 1:]) ** 2))  # noqa: E731
     lr = conversion.map_linear(feats, mapped, src, p.target, p.extras, lam=0.1)
