@@ -13,6 +13,7 @@ from rich.table import Table
 from pyai.cli.common import (
     JsonFlag,
     _api_errors,
+    _fetch,
     _list_table,
     _print_json,
     _state,
@@ -44,6 +45,13 @@ def _json_body(value: str | None) -> dict[str, Any] | None:
     if not isinstance(body, dict):
         _usage_error("--json-body must be a JSON object.")
     return body
+
+
+def _show_agent(agent: Agent, as_json: bool) -> None:
+    if as_json:
+        _print_json(agent.to_dict())
+    else:
+        _print_agent(agent)
 
 
 def _print_agent(agent: Agent) -> None:
@@ -92,10 +100,7 @@ def agents_create(
             instructions=instructions,
             extra_body=body,
         )
-    if as_json:
-        _print_json(agent.to_dict())
-    else:
-        _print_agent(agent)
+    _show_agent(agent, as_json)
 
 
 @agents_app.command("list")
@@ -110,12 +115,7 @@ def agents_list(
     as_json = _wants_json(ctx, json_flag)
     pyai = _state(ctx).client()
     with _api_errors(as_json):
-        pager = pyai.agents.list(limit=limit, after=after)
-        if all_pages:
-            agents, has_more = list(pager), False
-        else:
-            page = pager.first_page()
-            agents, has_more = page.data, page.has_more
+        agents, has_more = _fetch(pyai.agents.list(limit=limit, after=after), all_pages)
     if as_json:
         _print_json({"object": "list", "data": [a.to_dict() for a in agents], "has_more": has_more})
         return
@@ -136,10 +136,7 @@ def agents_get(
     pyai = _state(ctx).client()
     with _api_errors(as_json):
         agent = pyai.agents.get(agent_id)
-    if as_json:
-        _print_json(agent.to_dict())
-    else:
-        _print_agent(agent)
+    _show_agent(agent, as_json)
 
 
 @agents_app.command("update")
@@ -170,10 +167,7 @@ def agents_update(
             instructions=given.get("instructions", NOT_GIVEN),
             extra_body=body,
         )
-    if as_json:
-        _print_json(agent.to_dict())
-    else:
-        _print_agent(agent)
+    _show_agent(agent, as_json)
 
 
 @agents_app.command("delete")

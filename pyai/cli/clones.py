@@ -13,6 +13,7 @@ from rich.text import Text
 from pyai.cli.common import (
     JsonFlag,
     _api_errors,
+    _fetch,
     _list_table,
     _print_json,
     _state,
@@ -208,12 +209,7 @@ def clones_list(
     as_json = _wants_json(ctx, json_flag)
     pyai = _state(ctx).client()
     with _api_errors(as_json):
-        pager = pyai.voice.clones.list(limit=limit, after=after)
-        if all_pages:
-            voices, has_more = list(pager), False
-        else:
-            page = pager.first_page()
-            voices, has_more = page.data, page.has_more
+        voices, has_more = _fetch(pyai.voice.clones.list(limit=limit, after=after), all_pages)
     if as_json:
         _print_json({"object": "list", "data": [v.to_dict() for v in voices], "has_more": has_more})
         return

@@ -170,3 +170,12 @@ def _list_table(columns: tuple[str, ...], ids: list[str]) -> Table:
 # ---- voice clones -------------------------------------------------------------------
 
 # Which quality measurement each failure code is about, to highlight it in the report.
+
+
+def _fetch(pager: Any, all_pages: bool) -> tuple[list[Any], bool]:
+    """One page (and whether more follow), or with ``--all`` every page."""
+    if all_pages:
+        return list(pager), False
+    page = pager.first_page()
+    return page.data, page.has_more
+

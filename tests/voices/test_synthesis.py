@@ -63,7 +63,9 @@ def test_cloned_voice_from_stored_profile() -> None:
     assert len(chunks) == 1 and chunks[0].dtype == np.float32
 
 
-def test_stream_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def piper_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts Piper is asked to read, in order (the real Piper still reads them)."""
     calls: list[str] = []
     real = synthesis.piper_audio
 
@@ -72,6 +74,11 @@ def test_stream_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(text, speed)
 
     monkeypatch.setattr(synthesis, "piper_audio", counting)
+    return calls
+
+
+def test_stream_is_lazy(piper_calls: list[str]) -> None:
+    calls = piper_calls
     stream = synthesize_stream("One. Two. Three. Four. Five.", None)
     assert calls == []
     next(stream)
@@ -139,15 +146,8 @@ def test_two_segment_warp_falls_back_on_profiles_without_it() -> None:
     assert np.array_equal(a, b)
 
 
-def test_stream_reads_at_most_one_piece_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    real = synthesis.piper_audio
-
-    def counting(text: str, speed: float = 1.0) -> np.ndarray:
-        calls.append(text)
-        return real(text, speed)
-
-    monkeypatch.setattr(synthesis, "piper_audio", counting)
+def test_stream_reads_at_most_one_piece_ahead(piper_calls: list[str]) -> None:
+    calls = piper_calls
     stream = synthesize_stream("One. Two. Three. Four. Five.", None)
     next(stream)
     next(stream)
