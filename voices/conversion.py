@@ -28,6 +28,7 @@ import pyworld as pw
 
 from voices.warp import warp_envelope, warp_envelope2
 from voices.world import (
+    CONVERT_DIO_SPEED,
     CONVERT_FFT,
     CONVERT_FRAME_MS,
     KNN_DIM,
@@ -296,7 +297,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     flags = set(flag_str.split("+"))
     warp2 = "warp2" in flags and "warp2" in extras and "srcw2_lf0" in extras and not method.startswith("knn")
     warp = ("warp" in flags or "warp2" in flags) and "warp_alpha" in extras
-    feats = analyze(x, keep_sp=warp, frame_ms=CONVERT_FRAME_MS)
+    feats = analyze(x, keep_sp=warp, frame_ms=CONVERT_FRAME_MS, dio_speed=CONVERT_DIO_SPEED)
     v = feats.voiced
     if method == "identity":  # WORLD analysis/synthesis only: the vocoder's own cost
         return synthesize(feats.f0, feats.mcep, feats.cap, CONVERT_FFT, CONVERT_FRAME_MS).astype(np.float32)
