@@ -3,7 +3,8 @@ hard failure, and reports every measurement it made on the way.
 
 Order (cost in brackets, for a 15 s clip on 2 cores): VAD (~80 ms) decides no_speech and
 the span; then the pure-DSP checks (bandwidth, clipping, pauses, level, reverb, music,
-noise; ~10-60 ms each); then speaker embeddings (~60 ms) and ASR (~400 ms) last.
+noise; ~10-60 ms each); then speaker embeddings (~60 ms) and ASR (~400 ms) last, the
+ASR started beside the checks after level so that its threads overlap them.
 A second voice is called from the embeddings (turns), from a speech-shaped floor that
 fills the pauses, or from ASR that follows no single voice while the embeddings wander
 (overlap); the last needs the ASR and so comes after it. Reverb
@@ -14,6 +15,7 @@ statistics SNR relies on; noise is called only when the waveform statistics also
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -129,6 +131,16 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     if q["level_spread_db"] > th.max_level_spread_db and fail("inconsistent_level"):
         return report
 
+    # The ASR is the slowest check and runs in its own threads (CTranslate2 releases the
+    # GIL), so once the cheap checks have passed it starts beside the remaining DSP and
+    # embedding checks rather than after them: on 2 cores that takes ~0.4 s off a passing
+    # 15 s clip. A clip that fails one of those checks leaves it to finish unheard.
+    lo = max(0, int((sp.start_s - 0.2) * ANALYSIS_RATE))
+    hi = min(len(x16), int((sp.end_s + 0.2) * ANALYSIS_RATE))
+    pool = ThreadPoolExecutor(1, thread_name_prefix="gate-asr")
+    asr = pool.submit(language.measure, x16[lo:hi], sp.speech_s, asr_model)
+    pool.shutdown(wait=False)
+
     nz = noise.measure(x16, sp.segments)
     q["snr_db"], q["wada_snr_db"] = round(nz.snr_db, 1), round(nz.wada_snr_db, 1)
     q["floor_spread_db"] = round(nz.floor_spread_db, 2)
@@ -172,9 +184,7 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     if q["speakers"] > 1 and fail("multiple_speakers"):
         return report
 
-    lo = max(0, int((sp.start_s - 0.2) * ANALYSIS_RATE))
-    hi = min(len(x16), int((sp.end_s + 0.2) * ANALYSIS_RATE))
-    lang = language.measure(x16[lo:hi], sp.speech_s, asr_model)
+    lang = asr.result()
     q["language"], q["language_confidence"] = lang.language, round(lang.confidence, 3)
     q["asr_avg_logprob"] = round(lang.avg_logprob, 3)
     q["asr_compression_ratio"] = round(lang.compression_ratio, 2)
