@@ -130,7 +130,7 @@ def build_profile(
     text = transcript.strip()
     # Piper and the speaker encoder run outside the GIL (ONNX Runtime, torch), WORLD
     # inside it: started first, they run beside the clip's WORLD analysis on the second
-    # core (~0.4 s off a 10 s clip's profile on 2 cores). Same computations, same result.
+    # core (0.05-0.3 s off a 10 s clip's ~2 s profile on 2 cores). Same computations, same result.
     pool = ThreadPoolExecutor(2, thread_name_prefix="profile")
     try:
         embedding = pool.submit(speaker_embedding, x, sample_rate)
