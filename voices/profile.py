@@ -118,9 +118,9 @@ def build_profile(
     The profile keeps the aligned frame pairs (float16, ~100-150 kB compressed for a
     10 s clip) that the default ``lr`` correction is fitted on and ``knn-res8+warp``
     looks up, so the method can be switched without re-enrolling; ``meanvar+warp``
-    needs only statistics and the warp. ``exemplars`` also keeps the unwarped pairs and all target frames, which only
-    the experimental ``knn*`` variants without ``+warp`` use, and fits the experimental
-    two-segment warp (``+warp2``). Extras are additive keys, so profiles written before
+    needs only statistics and the warp. ``exemplars`` also keeps the unwarped pairs and
+    all target frames, which only the experimental ``knn*`` variants without ``+warp``
+    use, and fits the experimental two-segment warp (``+warp2``). Extras are additive keys, so profiles written before
     any of them existed still load (the methods needing them fall back).
     """
     x = np.asarray(samples, np.float32).reshape(-1)
@@ -130,7 +130,8 @@ def build_profile(
     text = transcript.strip()
     # Piper and the speaker encoder run outside the GIL (ONNX Runtime, torch), WORLD
     # inside it: started first, they run beside the clip's WORLD analysis on the second
-    # core (0.05-0.3 s off a 10 s clip's ~2 s profile on 2 cores). Same computations, same result.
+    # core (0.05-0.3 s off a 10 s clip's ~2 s profile on 2 cores). Same computations,
+    # same result.
     pool = ThreadPoolExecutor(2, thread_name_prefix="profile")
     try:
         embedding = pool.submit(speaker_embedding, x, sample_rate)

@@ -28,6 +28,11 @@ _HOP_FRAMES = 25
 _MIN_PHRASE_S = 1.0
 
 
+def _loud_half_db(power: np.ndarray) -> float:
+    """Level of the loudest half of some frames: pauses between words do not lower it."""
+    return float(db(np.mean(np.sort(power)[len(power) // 2:])))
+
+
 def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
     """Level spread in dB (p95 - p5 of 2 s speech-window levels); 0 when too short."""
     frame = int(_FRAME_S * ANALYSIS_RATE)
@@ -39,8 +44,7 @@ def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
         # A window needs 0.8 s of speech to have a level worth comparing.
         if len(sel) < 40:
             continue
-        loud = np.sort(sel)[len(sel) // 2:]
-        levels.append(float(db(np.mean(loud))))
+        levels.append(_loud_half_db(sel))
     if len(levels) < 3:
         return 0.0
     return float(np.percentile(levels, 95) - np.percentile(levels, 5))
@@ -57,8 +61,7 @@ def phrase_spread(x16: np.ndarray, segments: list[tuple[float, float]]) -> float
         sel = power[int(start / _FRAME_S): int(end / _FRAME_S)]
         if len(sel) < 2:
             continue
-        loud = np.sort(sel)[len(sel) // 2:]
-        levels.append(float(db(np.mean(loud))))
+        levels.append(_loud_half_db(sel))
     if len(levels) < 2:
         return 0.0
     return float(max(levels) - min(levels))
