@@ -47,6 +47,8 @@ def verdict(q: dict, th: GateThresholds, got: str) -> str:
         ("multiple_speakers", q["asr_avg_logprob"] < th.overlap_max_asr_logprob
          and q["speaker_similarity"] < th.overlap_speaker_similarity),
         ("non_english", q["language_confidence"] < th.min_english_confidence),
+        ("multiple_speakers", q.get("asr_worst_stretch_logprob", 0.0) < th.overlap_max_worst_stretch_logprob
+         and q["wada_snr_db"] < th.overlap_max_wada_snr_db),
     ]
     return next((code for code, bad in checks if bad), "ok")
 

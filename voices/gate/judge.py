@@ -6,8 +6,9 @@ the span; then the pure-DSP checks (bandwidth, clipping, pauses, level, reverb, 
 noise; ~10-60 ms each); then speaker embeddings (~60 ms) and ASR (~400 ms) last, the
 ASR started beside the checks after level so that its threads overlap them.
 A second voice is called from the embeddings (turns), from a speech-shaped floor that
-fills the pauses, or from ASR that follows no single voice while the embeddings wander
-(overlap); the last needs the ASR and so comes after it. Reverb
+fills the pauses, from ASR that follows no single voice while the embeddings wander, or
+from ASR that loses one stretch of an English clip whose waveform is more Gaussian than
+one voice's (overlap); the last two need the ASR and so come after it. Reverb
 and music are judged before noise because both fill the pauses that the minimum-
 statistics SNR relies on; noise is called only when the waveform statistics also say
 "Gaussian floor" (see noise.py), which keeps a second talker from reading as noise.
@@ -197,6 +198,15 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
         q["speakers"] = 2
         if fail("multiple_speakers"):
             return report
+    q["asr_worst_stretch_logprob"] = round(lang.worst_stretch_logprob, 3)
     if lang.confidence < th.min_english_confidence:
-        fail("non_english")
+        if fail("non_english"):
+            return report
+    # English overall, but along one stretch tiny.en loses the words (a second voice over
+    # part of the clip) while the waveform is more Gaussian than one voice's (two voices
+    # add up). After the language rule, so foreign speech is never called a second voice.
+    elif (q["speakers"] == 1 and lang.worst_stretch_logprob < th.overlap_max_worst_stretch_logprob
+            and nz.wada_snr_db < th.overlap_max_wada_snr_db):
+        q["speakers"] = 2
+        fail("multiple_speakers")
     return report

@@ -62,4 +62,12 @@ class GateThresholds:
     #    the second number). One voice: log-prob >= -0.62, similarity >= 0.78.
     overlap_max_asr_logprob: float = -0.7
     overlap_speaker_similarity: float = 0.84
+    # 3. In an English clip, the least sure 30 % of consecutive words (language.py) average
+    #    below this log-probability (word probability ~0.4), while the WADA-SNR says the
+    #    waveform is more Gaussian than one voice's (below the second number; two voices add
+    #    up). Tuning half: one voice >= -0.87, and every one under -0.6 reads WADA >= 47 dB;
+    #    the three overlaps the other rules leave read -0.80, -1.00, -1.52 at 22-39 dB.
+    #    A third of clean clips read under 40 dB, so the waveform cue only guards.
+    overlap_max_worst_stretch_logprob: float = -0.92
+    overlap_max_wada_snr_db: float = 40.0
     min_english_confidence: float = 0.5

@@ -35,9 +35,14 @@ def _voice():
     return piper()
 
 
-def synthesize(text: str) -> tuple[np.ndarray, int]:
+def synthesize(text: str, *, steady: bool = False) -> tuple[np.ndarray, int]:
+    """Piper speech; `steady` turns its sampling noise off so a test that sits near a
+    threshold gets the same audio on every run (flatter prosody, same words)."""
+    from piper import SynthesisConfig
+
     voice = _voice()
-    audio = np.concatenate([c.audio_float_array for c in voice.synthesize(text)])
+    cfg = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0) if steady else None
+    audio = np.concatenate([c.audio_float_array for c in voice.synthesize(text, syn_config=cfg)])
     return audio.astype(np.float32), int(voice.config.sample_rate)
 
 
