@@ -65,9 +65,10 @@ class GateThresholds:
     # 3. In an English clip, the least sure 30 % of consecutive words (language.py) average
     #    below this log-probability (word probability ~0.4), while the WADA-SNR says the
     #    waveform is more Gaussian than one voice's (below the second number; two voices add
-    #    up). Tuning half: one voice >= -0.87, and every one under -0.6 reads WADA >= 47 dB;
-    #    the three overlaps the other rules leave read -0.80, -1.00, -1.52 at 22-39 dB.
-    #    A third of clean clips read under 40 dB, so the waveform cue only guards.
+    #    up). Tuning half: one voice >= -0.72, and every one under -0.6 reads WADA >= 47 dB;
+    #    the three overlaps the other rules leave read -0.80, -1.00, -1.52 at 22-39 dB
+    #    (held-out half: one voice down to -0.87, at 60 dB). A third of clean clips read
+    #    under 40 dB, so the waveform cue only guards.
     overlap_max_worst_stretch_logprob: float = -0.92
     overlap_max_wada_snr_db: float = 40.0
     min_english_confidence: float = 0.5
