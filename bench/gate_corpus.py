@@ -8,7 +8,7 @@ half B shows whether they generalise. Partner speakers (turns, overlap, babble) 
 come from the same half as the clip's main speaker, so no held-out voice leaks into A.
 
 The degradations are deliberately unambiguous: parameters sit clearly on one side of each
-rule (e.g. SNR 0-10 dB is noisy, 35 dB is clean; RT60 >= 0.7 s is reverberant, 0.3 s is an
+rule (e.g. SNR 0-10 dB is noisy, 35 dB is clean; RT60 >= 0.7 s is reverberant, 0.3-0.4 s is an
 ordinary room), so a miss is the gate's fault, not the label's.
 """
 
@@ -291,6 +291,8 @@ def piper_english(text: str) -> tuple[np.ndarray, int]:
 
 def build(data: Path, seed: int = 7) -> list[Clip]:
     rng = np.random.default_rng(seed)
+    # Clips added later draw from their own stream, so every earlier clip stays the same.
+    room_rng = np.random.default_rng(seed + 1000)
     spk = load_speakers(data)
     clips: list[Clip] = []
     for half in (HALF_A, HALF_B):
@@ -342,6 +344,11 @@ def build(data: Path, seed: int = 7) -> list[Clip]:
                 clips.append(Clip(f"{tag}_rt{rt:.1f}", "reverb" if rt >= 0.7 else "room_mild",
                                   "reverberant" if rt >= 0.7 else "ok", s, y, RATE,
                                   f"RT60 {rt} C50 {c50_of(h, RATE):.1f}"))
+                # an ordinary, slightly livelier room (RT60 0.4 s, same DRR law): must pass
+                h = rir(0.4, 1.2 + room_rng.uniform(-1.5, 1.5), RATE, room_rng)
+                y = peak_norm(fftconvolve(x, h)[: len(x) + int(0.3 * RATE)])
+                clips.append(Clip(f"{tag}_rt0.4", "room_mild", "ok", s, y, RATE,
+                                  f"RT60 0.4 C50 {c50_of(h, RATE):.1f}"))
                 # clipping
                 frac = [0.01, 0.02, 0.05][bi % 3]
                 g = 1.0 / np.quantile(np.abs(x), 1 - frac)

@@ -43,7 +43,8 @@ def verdict(q: dict, th: GateThresholds, got: str) -> str:
         ("background_music", q["music"] > th.max_music),
         ("too_noisy", q["snr_db"] < th.min_snr_db and noise_like),
         ("multiple_speakers", q["speaker_similarity"] < th.speaker_similarity
-         or (not noise_like and not steady and q["snr_db"] < th.min_floor_snr_db)),
+         or (not noise_like and not steady and q["snr_db"] < th.min_floor_snr_db
+             and q["reverb_c50_db"] >= th.floor_rule_min_c50_db)),
         ("multiple_speakers", q["asr_avg_logprob"] < th.overlap_max_asr_logprob
          and q["speaker_similarity"] < th.overlap_speaker_similarity),
         ("non_english", q["language_confidence"] < th.min_english_confidence),

@@ -69,6 +69,18 @@ def _highpass(x: np.ndarray, rate: int) -> np.ndarray:
     return sosfiltfilt(sos, x - np.mean(x)).astype(np.float32)
 
 
+def voice_in_the_pauses(nz: noise.NoiseMeasurement, rv: reverb.ReverbMeasurement, th: GateThresholds) -> bool:
+    """A second voice under the first (overlap, background talk) fills the pauses with
+    speech-shaped energy: a low floor SNR that the WADA statistic says is not noise and
+    whose level is not steady (stationary noise, e.g. pink, can fool WADA). An ordinary
+    room's tail fills them the same way, so only where the decays say the room is dry
+    (C50 at or above the limit) is that energy taken for a voice."""
+    noise_like = nz.wada_snr_db < th.noise_wada_snr_db and nz.floor_spread_db < th.max_noise_floor_spread_db
+    steady = nz.floor_spread_db < th.max_steady_floor_spread_db
+    return (not noise_like and not steady and nz.snr_db < th.min_floor_snr_db
+            and rv.c50_db >= th.floor_rule_min_c50_db)
+
+
 def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | None = None, *,
              asr_model: str | None = None, full: bool = False) -> GateReport:
     """Judge an enrollment clip.
@@ -177,10 +189,7 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     spk = speakers.measure(x16, sp.segments, th.speaker_similarity)
     q["speakers"] = spk.speakers
     q["speaker_similarity"] = round(spk.block_similarity, 3)
-    # A second voice under the first (overlap, background talk) fills the pauses with
-    # speech-shaped energy: a low floor SNR that the WADA statistic says is not noise
-    # and whose level is not steady (stationary noise, e.g. pink, can fool WADA).
-    if q["speakers"] == 1 and not noise_like and not steady and nz.snr_db < th.min_floor_snr_db:
+    if q["speakers"] == 1 and voice_in_the_pauses(nz, rv, th):
         q["speakers"] = 2
     if q["speakers"] > 1 and fail("multiple_speakers"):
         return report

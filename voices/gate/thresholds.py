@@ -52,11 +52,15 @@ class GateThresholds:
     # turns with another voice 0.54-0.70 on the tuning half.
     speaker_similarity: float = 0.76
     # Overlap (two voices at once averages into one embedding, so the block statistic
-    # misses it). Two cues, chosen on the tuning half (bench/gate_rejudge.py):
+    # misses it). Three cues, chosen on the tuning half (bench/gate_rejudge.py):
     # 1. The pauses are filled, but not by a noise floor (WADA says speech-shaped): the
     #    minimum-statistics SNR below this means a second voice under the first. One voice
     #    (incl. 35 dB noise, RT60 0.3 s rooms) reads >= 26.5 dB; overlap at 0 to -6 dB 13-43.
     min_floor_snr_db: float = 24.0
+    #    ... only where the room reads dry: an RT60 0.4-0.5 s room's tail fills the pauses
+    #    as well (floor SNR 13-23 dB) and reads C50 6.5-10.4 dB; dry clips read >= 14, the
+    #    overlaps this rule alone catches >= 10.9 on the tuning half (judge.voice_in_the_pauses).
+    floor_rule_min_c50_db: float = 10.5
     # 2. tiny.en cannot follow either voice (mean token log-probability below this) while
     #    the embeddings are less self-similar than one voice's (block similarity below
     #    the second number). One voice: log-prob >= -0.62, similarity >= 0.78.

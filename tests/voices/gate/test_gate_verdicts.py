@@ -11,7 +11,7 @@ from scipy.signal import fftconvolve
 
 from tests.voices.gate.conftest import ENGLISH, music_bed, room_impulse, room_tone, synthesize, wideband
 from voices.audio_io import decode, resample
-from voices.gate import GateReport, GateThresholds, evaluate, language, level, music, noise, vad
+from voices.gate import GateReport, GateThresholds, evaluate, judge, language, level, music, noise, reverb, vad
 from voices.gate.dsp import frame_power
 from voices.gate.judge import QUALITY_FIELDS
 
@@ -183,6 +183,19 @@ def test_second_voice_over_part_of_the_clip() -> None:
     assert q["asr_worst_stretch_logprob"] < th.overlap_max_worst_stretch_logprob, q
     assert q["speaker_similarity"] > th.overlap_speaker_similarity and q["snr_db"] > th.min_floor_snr_db, q
     assert q["language"] == "en"
+
+
+def test_a_rooms_tail_in_the_pauses_is_not_a_second_voice() -> None:
+    """Figures as an RT60 0.4-0.5 s room reads them on the gate corpus's speech (floor SNR
+    13-23 dB, speech-shaped, unsteady; C50 6.5-10.4 dB), against a dry clip with another
+    voice in its pauses (the same floor, C50 >= 10.9 dB)."""
+    th = GateThresholds()
+    floor = noise.NoiseMeasurement(snr_db=18.0, wada_snr_db=17.0, floor_spread_db=21.0)
+    assert not judge.voice_in_the_pauses(floor, reverb.ReverbMeasurement(0.38, 7.0), th)
+    assert judge.voice_in_the_pauses(floor, reverb.ReverbMeasurement(0.2, reverb.c50_from_t60(0.2)), th)
+    # Stationary noise is noise, dry room or not.
+    steady = noise.NoiseMeasurement(snr_db=18.0, wada_snr_db=17.0, floor_spread_db=1.0)
+    assert not judge.voice_in_the_pauses(steady, reverb.ReverbMeasurement(0.2, 15.0), th)
 
 
 def test_worst_stretch_finds_one_lost_run_of_words() -> None:
