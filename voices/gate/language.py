@@ -15,6 +15,7 @@ one reader, even a hard one, keeps most stretches confident (see worst_stretch_l
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import zlib
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from voices.models import whisper
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
+_log = logging.getLogger(__name__)
 _WORD = re.compile(r"[A-Za-z']+")
 # faster-whisper's defaults for transcribe(word_timestamps=True).
 _PREPENDED = "\"'“¿([{-"
@@ -117,10 +119,14 @@ def _first_window_word_probs(model: WhisperModel, x16: np.ndarray) -> tuple[list
     if not tokens:
         return segs, []
     frames = min(model.feature_extractor.nb_max_frames, len(x16) // model.feature_extractor.hop_length)
-    alignment = model.find_alignment(tokenizer, [tokens], kept[0], frames)[0]
-    # As faster-whisper does: punctuation joins its word and keeps that word's probability.
-    merge_punctuations(alignment, _PREPENDED, _APPENDED)
-    return segs, [float(w["probability"]) for w in alignment if w["word"]]
+    try:
+        alignment = model.find_alignment(tokenizer, [tokens], kept[0], frames)[0]
+        # As faster-whisper does: punctuation joins its word and keeps that word's probability.
+        merge_punctuations(alignment, _PREPENDED, _APPENDED)
+        return segs, [float(w["probability"]) for w in alignment if w["word"]]
+    except Exception:  # an aligner that changed shape must cost the overlap cue, not the gate
+        _log.exception("word alignment failed; the gate goes on without word probabilities")
+        return segs, []
 
 
 def measure(x16: np.ndarray, speech_s: float, asr_model: str | None = None) -> LanguageMeasurement:
@@ -143,5 +149,6 @@ def measure(x16: np.ndarray, speech_s: float, asr_model: str | None = None) -> L
         language="en" if conf >= 0.5 else "und", confidence=conf, transcript=text,
         avg_logprob=float(logprob), no_speech_prob=float(no_speech),
         compression_ratio=float(ratio), tokens_per_word=float(per_word),
-        worst_stretch_logprob=worst_stretch_logprob(word_probs),
+        # No words aligned is no evidence of a second voice (0.0), not the floor (-9.2).
+        worst_stretch_logprob=worst_stretch_logprob(word_probs) if word_probs else 0.0,
     )
