@@ -120,8 +120,9 @@ def build_profile(
     looks up, so the method can be switched without re-enrolling; ``meanvar+warp``
     needs only statistics and the warp. ``exemplars`` also keeps the unwarped pairs and
     all target frames, which only the experimental ``knn*`` variants without ``+warp``
-    use, and fits the experimental two-segment warp (``+warp2``). Extras are additive keys, so profiles written before
-    any of them existed still load (the methods needing them fall back).
+    use, and fits the experimental two-segment warp (``+warp2``). Extras are additive
+    keys, so profiles written before any of them existed still load (the methods needing
+    them fall back).
     """
     x = np.asarray(samples, np.float32).reshape(-1)
     if x.size < sample_rate:
@@ -142,15 +143,13 @@ def build_profile(
             # The frequency warp and the exemplars need the base voice saying the same words.
             text = _transcribe(ref)
             reading = pool.submit(base_voice_audio, text) if len(text) >= 20 else None
-        profile = _learn(ref, target_feats, target, text, reading, exemplars)
-        profile.embedding = embedding.result()
-        return profile
+        return _learn(ref, target_feats, target, text, reading, embedding, exemplars)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Stats, text: str,
-           reading: Future[np.ndarray] | None, exemplars: bool) -> VoiceProfile:
+           reading: Future[np.ndarray] | None, embedding: Future[np.ndarray], exemplars: bool) -> VoiceProfile:
     """The profile's statistics and extras, once the clip is analysed (see build_profile)."""
     source_feats = None
     if reading is not None:
@@ -209,7 +208,7 @@ def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Sta
         extras["pair_srcw"] = pw.code_spectral_envelope(
             warp.warp_envelope(pair_sp, alpha), world.RATE, world.MCEP_DIM
         ).astype(np.float16)
-    return VoiceProfile(embedding=np.zeros(0, np.float32), target=target, source=source, extras=extras)
+    return VoiceProfile(embedding=embedding.result(), target=target, source=source, extras=extras)
 
 
 def speaking_tempo(base: np.ndarray, speaker: np.ndarray) -> float:

@@ -69,14 +69,25 @@ def _highpass(x: np.ndarray, rate: int) -> np.ndarray:
     return sosfiltfilt(sos, x - np.mean(x)).astype(np.float32)
 
 
+def floor_reading(nz: noise.NoiseMeasurement, th: GateThresholds) -> tuple[bool, bool]:
+    """(noise_like, steady) of the floor, which arbitrate the noise, reverb and voice rules.
+
+    The WADA estimate tells a noise floor (Gaussian) from speech-shaped energy (a second
+    talker), and the floor's steadiness tells stationary noise from anything that comes
+    and goes (a talker, music, a reverberant tail). A floor that swings by more than even
+    babble of many talkers does is one other voice, not noise, though its amplitudes may
+    look Gaussian to WADA."""
+    noise_like = nz.wada_snr_db < th.noise_wada_snr_db and nz.floor_spread_db < th.max_noise_floor_spread_db
+    return noise_like, nz.floor_spread_db < th.max_steady_floor_spread_db
+
+
 def voice_in_the_pauses(nz: noise.NoiseMeasurement, rv: reverb.ReverbMeasurement, th: GateThresholds) -> bool:
     """A second voice under the first (overlap, background talk) fills the pauses with
     speech-shaped energy: a low floor SNR that the WADA statistic says is not noise and
     whose level is not steady (stationary noise, e.g. pink, can fool WADA). An ordinary
     room's tail fills them the same way, so only where the decays say the room is dry
     (C50 at or above the limit) is that energy taken for a voice."""
-    noise_like = nz.wada_snr_db < th.noise_wada_snr_db and nz.floor_spread_db < th.max_noise_floor_spread_db
-    steady = nz.floor_spread_db < th.max_steady_floor_spread_db
+    noise_like, steady = floor_reading(nz, th)
     return (not noise_like and not steady and nz.snr_db < th.min_floor_snr_db
             and rv.c50_db >= th.floor_rule_min_c50_db)
 
@@ -157,15 +168,7 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     nz = noise.measure(x16, sp.segments)
     q["snr_db"], q["wada_snr_db"] = round(nz.snr_db, 1), round(nz.wada_snr_db, 1)
     q["floor_spread_db"] = round(nz.floor_spread_db, 2)
-    # The WADA estimate tells a noise floor (Gaussian) from speech-shaped energy (a
-    # second talker), and the floor's steadiness tells stationary noise from anything
-    # that comes and goes (a talker, music, a reverberant tail); together they arbitrate
-    # the rules below.
-    # A floor that swings by more than even babble of many talkers does is one other
-    # voice, not noise, though its amplitudes may look Gaussian to WADA.
-    noise_like = (nz.wada_snr_db < th.noise_wada_snr_db
-                  and nz.floor_spread_db < th.max_noise_floor_spread_db)
-    steady = nz.floor_spread_db < th.max_steady_floor_spread_db
+    noise_like, steady = floor_reading(nz, th)
     # Pauses filled to within 20 dB of the speech by a floor that does not move: that is
     # noise, whatever its spectrum. Judged before reverb, whose decays it would slow.
     if nz.snr_db < th.min_snr_db and steady and fail("too_noisy"):
