@@ -1,6 +1,6 @@
 """Cloned-voice quality: likeness (two judges) and intelligibility, against the base voice.
 
-    python bench/clone_quality.py [DATA] [--methods meanvar,...] [--speakers spk0,spk1]
+    python bench/clone_quality.py [DATA] [--methods lr3+warp+tempo+ex25,...] [--speakers spk0,spk1]
                                   [--save bench/out/clones]
 
 DATA defaults to ``../shared/data/libritts8`` (LibriTTS test-clean samples, CC BY 4.0,
@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voices import models
 from voices.audio_io import resample
+from voices.conversion import DEFAULT_METHOD
 from voices.profile import build_profile, speaker_embedding
 from voices.synthesis import OUTPUT_RATE, synthesize
 
@@ -158,7 +159,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_data = Path(__file__).resolve().parent.parent.parent / "shared/data/libritts8"
     ap.add_argument("data", nargs="?", default=str(default_data))
-    ap.add_argument("--methods", default="meanvar+warp,knn-res8+warp", help="comma-separated conversion methods")
+    ap.add_argument("--methods", default=f"{DEFAULT_METHOD},lr3+warp+tempo",
+                    help="comma-separated conversion methods (default: the server's default and the previous one)")
     ap.add_argument("--speakers", default="", help="comma-separated speakers to enroll (default: all)")
     ap.add_argument("--save", default="", help="folder to write each output as WAV")
     args = ap.parse_args()

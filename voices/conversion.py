@@ -41,9 +41,9 @@ from voices.world import (
 )
 
 KNN_K = 4
-# Measured in docs/synthesis_bench.md (run 9-12): the best balance of likeness (both
-# judges) and intelligibility (WER within ~3 points of the base voice) so far.
-DEFAULT_METHOD = "lr3+warp+tempo"
+# Measured in docs/synthesis_bench.md (runs 9-12, 27-33): the best balance of likeness
+# (both judges) and intelligibility (WER within ~3 points of the base voice) so far.
+DEFAULT_METHOD = "lr3+warp+tempo+ex25"
 
 
 @dataclass
@@ -239,6 +239,33 @@ def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     return out
 
 
+def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float) -> np.ndarray:
+    """Carry every frame ``beta`` further along its own conversion (``+ex``; c0 kept).
+
+    What the mappings cannot learn from a 10 s clip (the frame detail of phones it does
+    not hold) stays the base voice's, and the Piper voice already sounds like some real
+    speakers: the clone of a speaker near it is heard as that neighbour (measured:
+    resemblyzer put two low-voiced speakers' clones nearest the speaker the unconverted
+    base is nearest to). Overshooting the base → clone difference, a caricature in the
+    sense of voice-perception studies, moves the clone away from the base voice's
+    neighbourhood along directions learned from the speaker's own clip. Measured in
+    docs/synthesis_bench.md: β = 0.25 raises identification by ~14 points for ~0.7 WER
+    points; β ≥ 0.35 starts to cost intelligibility and the independent judge.
+    """
+    out = mapped.copy()
+    out[:, 1:] = plain[:, 1:] + (1.0 + beta) * (mapped[:, 1:] - plain[:, 1:])
+    return out
+
+
+def _exaggeration(flags: set[str]) -> float:
+    """β from an ``ex<percent>`` flag (``ex25`` → 0.25), 0 without one."""
+    return next((int(f[2:]) / 100 for f in flags if _is_ex_flag(f)), 0.0)
+
+
+def _is_ex_flag(flag: str) -> bool:
+    return flag.startswith("ex") and flag[2:].isdigit() and 0 < int(flag[2:]) <= 100
+
+
 def _pair_radius(keys: np.ndarray, k: int) -> float:
     """Median mean distance of a pair to its k nearest other pairs (match scale)."""
     sub = keys[:: max(1, len(keys) // 400)]
@@ -259,12 +286,13 @@ def check_method(method: str) -> str:
     rest = name[len(base):].removesuffix("-hi") if base else ""
     flags = set(flag_str.split("+")) - {""} if flag_str else set()
     try:
-        ok = base is not None and (not rest or float(rest) > 0) and flags <= _FLAGS
+        known = {f for f in flags if f in _FLAGS or _is_ex_flag(f)}
+        ok = base is not None and (not rest or float(rest) > 0) and flags == known
     except ValueError:
         ok = False
     if not ok:
         raise ValueError(f"unknown conversion method {method!r}: <mapping>[+flag...], mappings "
-                         f"{', '.join(_MAPPINGS)}, flags {', '.join(sorted(_FLAGS))}")
+                         f"{', '.join(_MAPPINGS)}, flags {', '.join(sorted(_FLAGS))}, ex<1-100>")
     return method
 
 
@@ -285,11 +313,13 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     ``meanvar`` only), ``conf`` (``knn-res`` residual faded out on frames whose
     neighbours are farther than the pairs' own spacing), ``lv`` (spread mapped on
     coefficients < 25 only), ``tempo`` (read by :mod:`voices.synthesis`: Piper speaks at
-    the speaker's own pace, measured at enrollment). Measured in
+    the speaker's own pace, measured at enrollment), ``ex<N>`` (the whole envelope
+    conversion carried N % further, :func:`exaggerate`). Measured in
     ``docs/synthesis_bench.md``: ``meanvar+warp`` keeps WER within ~2 points of the base
-    voice but is identified ~70 % of the time; ``lr3+warp+tempo`` (the default,
-    :data:`DEFAULT_METHOD`) raises that to ~75-80 % (judge ~80 %) for ~2-3 points of WER;
-    ``knn-res8+warp`` costs ~4 points. Without the stored pairs (a profile built without
+    voice but is identified ~70 % of the time; ``lr3+warp+tempo`` raises that to ~71-75 %
+    (judge ~85 %) for ~2-3 points of WER; ``lr3+warp+tempo+ex25`` (the default,
+    :data:`DEFAULT_METHOD`) to ~86 % for about the same WER; ``knn-res8+warp`` costs ~4
+    points. Without the stored pairs (a profile built without
     words) every method falls back to ``meanvar``.
     """
     extras = extras or {}
@@ -301,6 +331,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     v = feats.voiced
     if method == "identity":  # WORLD analysis/synthesis only: the vocoder's own cost
         return synthesize(feats.f0, feats.mcep, feats.cap, CONVERT_FFT, CONVERT_FRAME_MS).astype(np.float32)
+    plain = feats.mcep
     if warp and feats.sp is not None:
         # The warped base voice has its own statistics, measured at enrollment.
         if warp2:
@@ -348,6 +379,9 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         mu = seg.mean(0)
         scale = tgt.mcep_std_v[1:] / np.maximum(seg.std(0), 1e-4)
         mcep[v, 1:] = mu + (seg - mu) * np.clip(scale, 0.5, 2.0)
+    beta = _exaggeration(flags)
+    if beta > 0:
+        mcep = exaggerate(plain, mcep, beta)
     y = synthesize(
         map_f0(feats.f0, f0_src, tgt),
         mcep,

@@ -177,3 +177,19 @@ def test_tempo_flag_speaks_at_the_speakers_pace() -> None:
     paced = synthesize(text, replace(p, method="lr3+warp+tempo"))
     # Length scale 1.25 lengthens a Piper sentence by 1.07-1.21 (measured over 225 pairs).
     assert 1.03 < len(paced) / len(plain) < 1.4
+
+
+def test_exaggeration_moves_the_clone_further_from_the_base_voice() -> None:
+    p = profile()
+    x = piper_audio("Good morning, how are you today? The weather is fine.")
+    base = world.analyze(x).mcep[:, 1:25].mean(0)
+
+    def shift(method: str) -> np.ndarray:
+        y = conversion.convert(x, p.source, p.target, p.extras, method)
+        return world.analyze(y).mcep[:, 1:25].mean(0) - base
+
+    plain, ex = shift("lr3+warp"), shift("lr3+warp+ex50")
+    # Same direction, further: the caricature overshoots the conversion, it does not
+    # turn it elsewhere.
+    assert float(plain @ ex) / (np.linalg.norm(plain) * np.linalg.norm(ex)) > 0.9
+    assert np.linalg.norm(ex) > 1.2 * np.linalg.norm(plain)

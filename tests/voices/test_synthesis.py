@@ -121,7 +121,7 @@ def test_numbers_and_abbreviations_are_spoken() -> None:
     "method",
     [
         "meanvar", "meanvar+warp", "meanvar+warp2", "meanvar+warp+lv", "knn-res8+warp", "knn-res8+warp+conf",
-        "knn", "identity", "lr3+warp+tempo", "lr0.5+warp",
+        "knn", "identity", "lr3+warp+tempo", "lr0.5+warp", "lr3+warp+tempo+ex25", "meanvar+warp+ex50",
     ],
 )
 def test_every_conversion_method_gives_clean_audio(method: str) -> None:
@@ -225,12 +225,16 @@ def test_linear_correction_fits_the_enrollment_pairs() -> None:
     assert np.allclose(stiff[:, 1:], mapped[:, 1:] + shift, atol=1e-3)
 
 
-@pytest.mark.parametrize("method", ["lr3+warp+tempo", "meanvar+warp", "knn-res8+warp+conf", "knn-hi", "lr+warp"])
+@pytest.mark.parametrize(
+    "method", ["lr3+warp+tempo", "meanvar+warp", "knn-res8+warp+conf", "knn-hi", "lr+warp", "lr3+warp+tempo+ex25"]
+)
 def test_known_methods_pass_the_check(method: str) -> None:
     assert conversion.check_method(method) == method
 
 
-@pytest.mark.parametrize("method", ["", "meanvr", "lr3+wrap", "knn-resx", "lrx+warp"])
+@pytest.mark.parametrize(
+    "method", ["", "meanvr", "lr3+wrap", "knn-resx", "lrx+warp", "lr3+warp+ex", "lr3+warp+ex0", "lr3+warp+ex250"]
+)
 def test_unknown_methods_are_refused(method: str) -> None:
     with pytest.raises(ValueError, match="unknown conversion method"):
         conversion.check_method(method)
@@ -238,3 +242,14 @@ def test_unknown_methods_are_refused(method: str) -> None:
 
 def test_default_method_is_known() -> None:
     assert conversion.check_method(conversion.DEFAULT_METHOD) == VoiceProfile.method
+
+
+def test_exaggeration_carries_each_frame_further_along_its_own_conversion() -> None:
+    rng = np.random.default_rng(0)
+    plain = rng.normal(size=(50, 40))
+    mapped = plain + rng.normal(size=(50, 40))
+    out = conversion.exaggerate(plain, mapped, 0.25)
+    assert np.allclose(out[:, 0], mapped[:, 0])  # the frame level stays the mapped one
+    assert np.allclose(out[:, 1:] - plain[:, 1:], 1.25 * (mapped[:, 1:] - plain[:, 1:]))
+    assert np.allclose(conversion.exaggerate(plain, mapped, 0.0), mapped)
+
