@@ -287,7 +287,8 @@ def check_method(method: str) -> str:
     flags = set(flag_str.split("+")) - {""} if flag_str else set()
     try:
         known = {f for f in flags if f in _FLAGS or _is_ex_flag(f)}
-        ok = base is not None and (not rest or float(rest) > 0) and flags == known
+        one_ex = sum(_is_ex_flag(f) for f in flags) <= 1
+        ok = base is not None and (not rest or float(rest) > 0) and flags == known and one_ex
     except ValueError:
         ok = False
     if not ok:

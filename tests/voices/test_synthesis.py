@@ -233,7 +233,8 @@ def test_known_methods_pass_the_check(method: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "method", ["", "meanvr", "lr3+wrap", "knn-resx", "lrx+warp", "lr3+warp+ex", "lr3+warp+ex0", "lr3+warp+ex250"]
+    "method", ["", "meanvr", "lr3+wrap", "knn-resx", "lrx+warp", "lr3+warp+ex", "lr3+warp+ex0", "lr3+warp+ex250",
+               "lr3+warp+ex25+ex50"]
 )
 def test_unknown_methods_are_refused(method: str) -> None:
     with pytest.raises(ValueError, match="unknown conversion method"):
