@@ -249,7 +249,7 @@ def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float) -> np.ndarray
     base is nearest to). Overshooting the base → clone difference, a caricature in the
     sense of voice-perception studies, moves the clone away from the base voice's
     neighbourhood along directions learned from the speaker's own clip. Measured in
-    docs/synthesis_bench.md: β = 0.25 raises identification by ~14 points for ~0.7 WER
+    docs/synthesis_bench.md: β = 0.25 raises identification by ~14 points for ~1 WER
     points; β ≥ 0.35 starts to cost intelligibility and the independent judge.
     """
     out = mapped.copy()
@@ -319,7 +319,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     ``docs/synthesis_bench.md``: ``meanvar+warp`` keeps WER within ~2 points of the base
     voice but is identified ~70 % of the time; ``lr3+warp+tempo`` raises that to ~71-75 %
     (judge ~85 %) for ~2-3 points of WER; ``lr3+warp+tempo+ex25`` (the default,
-    :data:`DEFAULT_METHOD`) to ~86 % for about the same WER; ``knn-res8+warp`` costs ~4
+    :data:`DEFAULT_METHOD`) to ~85 % for ~1 point more WER; ``knn-res8+warp`` costs ~4
     points. Without the stored pairs (a profile built without
     words) every method falls back to ``meanvar``.
     """
