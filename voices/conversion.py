@@ -249,8 +249,8 @@ def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float) -> np.ndarray
     base is nearest to). Overshooting the base → clone difference, a caricature in the
     sense of voice-perception studies, moves the clone away from the base voice's
     neighbourhood along directions learned from the speaker's own clip. Measured in
-    docs/synthesis_bench.md: β = 0.25 raises identification by ~14 points for ~1 WER
-    points; β ≥ 0.35 starts to cost intelligibility and the independent judge.
+    docs/synthesis_bench.md: β = 0.25 raises identification by ~14 points for about one
+    WER point; β ≥ 0.35 starts to cost intelligibility and the independent judge.
     """
     out = mapped.copy()
     out[:, 1:] = plain[:, 1:] + (1.0 + beta) * (mapped[:, 1:] - plain[:, 1:])
