@@ -41,7 +41,7 @@ from voices.world import (
 )
 
 KNN_K = 4
-# Measured in docs/synthesis_bench.md (runs 9-12, 27-37): the best balance of likeness
+# Measured in docs/synthesis_bench.md (runs 9-12, 27-42): the best balance of likeness
 # (both judges) and intelligibility (WER within ~3 points of the base voice) so far.
 DEFAULT_METHOD = "lr3+warp+tempo+ex25"
 
