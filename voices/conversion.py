@@ -286,9 +286,9 @@ def check_method(method: str) -> str:
     rest = name[len(base):].removesuffix("-hi") if base else ""
     flags = set(flag_str.split("+")) - {""} if flag_str else set()
     try:
-        known = {f for f in flags if f in _FLAGS or _is_ex_flag(f)}
+        known = all(f in _FLAGS or _is_ex_flag(f) for f in flags)
         one_ex = sum(_is_ex_flag(f) for f in flags) <= 1
-        ok = base is not None and (not rest or float(rest) > 0) and flags == known and one_ex
+        ok = base is not None and (not rest or float(rest) > 0) and known and one_ex
     except ValueError:
         ok = False
     if not ok:
@@ -320,8 +320,8 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     voice but is identified ~70 % of the time; ``lr3+warp+tempo`` raises that to ~71-75 %
     (judge ~85 %) for ~2-3 points of WER; ``lr3+warp+tempo+ex25`` (the default,
     :data:`DEFAULT_METHOD`) to ~85 % for ~1 point more WER; ``knn-res8+warp`` costs ~4
-    points. Without the stored pairs (a profile built without
-    words) every method falls back to ``meanvar``.
+    points. Without the stored pairs (a profile built without words) every method falls
+    back to ``meanvar``.
     """
     extras = extras or {}
     method, _, flag_str = method.partition("+")

@@ -253,4 +253,3 @@ def test_exaggeration_carries_each_frame_further_along_its_own_conversion() -> N
     assert np.allclose(out[:, 0], mapped[:, 0])  # the frame level stays the mapped one
     assert np.allclose(out[:, 1:] - plain[:, 1:], 1.25 * (mapped[:, 1:] - plain[:, 1:]))
     assert np.allclose(conversion.exaggerate(plain, mapped, 0.0), mapped)
-
