@@ -1,7 +1,7 @@
 """Cloned-voice quality: likeness (two judges) and intelligibility, against the base voice.
 
     python bench/clone_quality.py [DATA] [--methods lr3+warp+tempo+ex25,...] [--speakers spk0,spk1]
-                                  [--save bench/out/clones]
+                                  [--save bench/out/clones] [--fresh]
 
 DATA defaults to ``../shared/data/libritts8`` (LibriTTS test-clean samples, CC BY 4.0,
 Zen et al.). Per speaker, enrollment uses that speaker's utterances (taken in manifest
@@ -19,6 +19,10 @@ The speaker encoder only scores; synthesis never sees it (it is stored in the pr
 for the API, the conversion reads acoustic statistics only). ``--speakers`` restricts
 which speakers are enrolled (the others still act as impostors), so methods can be
 developed on some speakers and checked on the rest.
+
+Methods are paired: per speaker, Piper reads each sentence once (per speed) and every
+method converts that same reading (``--fresh``: a new reading per method, as runs
+before 2026-11-27 did). The base voice is always a reading of its own.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voices import models
+from voices import models, synthesis
 from voices.audio_io import resample
 from voices.conversion import DEFAULT_METHOD
 from voices.profile import build_profile, speaker_embedding
@@ -135,6 +139,32 @@ def transcribe(x: np.ndarray) -> str:
     return " ".join(s.text for s in segments)
 
 
+class SameReading:
+    """Piper's readings, kept per speaker so every method converts the same audio.
+
+    Piper's prosody is random from call to call, which moves one method's WER by ±2
+    points between runs; with every method converting one reading of each sentence
+    (same text and speed), differences between methods in a run are the conversion's
+    alone. The base voice is still read anew (at its own speed), as before.
+    """
+
+    def __init__(self) -> None:
+        self.real = synthesis.piper_reading
+        self.kept: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, float]] = {}
+        self.replayed_s = 0.0  # Piper time a replayed reading would have cost (for RTF)
+
+    def __call__(self, text: str, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        key = (text, speed)
+        if key in self.kept:
+            self.replayed_s += self.kept[key][2]
+        else:
+            t = time.perf_counter()
+            audio, labels = self.real(text, speed)
+            self.kept[key] = (audio, labels, time.perf_counter() - t)
+        audio, labels, _ = self.kept[key]
+        return audio.copy(), labels.copy()
+
+
 @dataclass
 class Row:
     system: str
@@ -163,6 +193,8 @@ def main() -> None:
                     help="comma-separated conversion methods (default: the server's default and the previous one)")
     ap.add_argument("--speakers", default="", help="comma-separated speakers to enroll (default: all)")
     ap.add_argument("--save", default="", help="folder to write each output as WAV")
+    ap.add_argument("--fresh", action="store_true",
+                    help="let Piper read each sentence anew for every method (unpaired, as before)")
     args = ap.parse_args()
     data = Path(args.data)
     t0 = time.time()
@@ -199,13 +231,16 @@ def main() -> None:
         profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=asr_transcript, exemplars=exemplars)
         enroll_s = time.perf_counter() - t
         outputs: dict[str, list[tuple[str, np.ndarray, str]]] = {"base (joe, unconverted)": base_out}
+        same = SameReading()
+        if not args.fresh:
+            synthesis.piper_reading = same  # type: ignore[assignment]
         for method in methods:
             profile.method = method
             outs = []
             for k, text in enumerate(SENTENCES):
-                t = time.perf_counter()
+                t, replayed = time.perf_counter(), same.replayed_s
                 y = synthesize(text, profile)
-                rows[method].synth_s += time.perf_counter() - t
+                rows[method].synth_s += time.perf_counter() - t + same.replayed_s - replayed
                 rows[method].audio_s += len(y) / OUTPUT_RATE
                 outs.append((text, y, transcribe(y)))
                 if save:
@@ -213,6 +248,7 @@ def main() -> None:
 
                     sf.write(save / f"{spk.name}_{method}_{k}.wav", y, OUTPUT_RATE)
             outputs[method] = outs
+        synthesis.piper_reading = same.real  # type: ignore[assignment]
         for system, outs in outputs.items():
             row = rows[system]
             for text, y, hyp in outs:

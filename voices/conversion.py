@@ -25,7 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyworld as pw
+from scipy.ndimage import uniform_filter1d
 
+from voices import envelope_filter
+from voices.phones import NO_PHONE, frame_labels
 from voices.warp import warp_envelope, warp_envelope2
 from voices.world import (
     CONVERT_DIO_SPEED,
@@ -44,6 +47,8 @@ KNN_K = 4
 # Measured in docs/synthesis_bench.md (runs 9-12, 27-42): the best balance of likeness
 # (both judges) and intelligibility (WER within ~3 points of the base voice) so far.
 DEFAULT_METHOD = "lr3+warp+tempo+ex25"
+# Pairs (5 ms frames) a phone needs before its own correction counts half (map_phones).
+PHONE_PRIOR = 16.0
 
 
 @dataclass
@@ -137,12 +142,12 @@ def map_cap(cap: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats) -> np.n
     return out
 
 
-def align_pairs(source: Features, target: Features, src: Stats, tgt: Stats) -> tuple[np.ndarray, np.ndarray]:
+def align_index(source: Features, target: Features, src: Stats, tgt: Stats) -> tuple[np.ndarray, np.ndarray]:
     """DTW-align the base voice reading the clip's transcript with the clip itself.
 
     The base voice is first mapped with :func:`map_mcep`, so the alignment compares
-    phones rather than voices. Returns (source frames, target frames) of the aligned
-    voiced speech pairs, as raw mel-cepstra.
+    phones rather than voices. Returns the frame indices (source, target) of the aligned
+    voiced speech pairs.
     """
     import librosa
 
@@ -155,7 +160,7 @@ def align_pairs(source: Features, target: Features, src: Stats, tgt: Stats) -> t
     path = path[::-1] * 2
     si, ti = s_keep[path[:, 0]], t_keep[path[:, 1]]
     both = source.voiced[si] & target.voiced[ti]
-    return source.mcep[si[both]], target.mcep[ti[both]]
+    return si[both], ti[both]
 
 
 def _knn(query: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
@@ -223,19 +228,78 @@ def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     v = feats.voiced
     if not v.any() or "pair_srcw" not in extras:
         return mapped
-    ps = extras["pair_srcw"].astype(np.float64)
-    pt = extras["pair_tgt"].astype(np.float64)
-    ps_m = map_mcep(ps, np.ones(len(ps), bool), src, tgt)
-    x = ps_m[:, 1:KNN_DIM]
-    mu, sd = x.mean(0), x.std(0) + 1e-6
-    xs = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
-    res = pt[:, 1:] - ps_m[:, 1:]
-    shrink = np.eye(xs.shape[1])
-    shrink[0, 0] = 0.0  # the intercept (mean residual) is not shrunk
-    w = np.linalg.solve(xs.T @ xs + lam * len(xs) * shrink, xs.T @ res)
-    q = np.hstack([np.ones((int(v.sum()), 1)), (mapped[v, 1:KNN_DIM] - mu) / sd])
+    fit = _LinearMap.fit(extras, src, tgt, lam)
     out = mapped.copy()
-    out[v, 1:] = mapped[v, 1:] + q @ w
+    out[v] = fit.apply(mapped[v])
+    return out
+
+
+@dataclass
+class _LinearMap:
+    """The ``lr`` correction fitted on the aligned pairs (see :func:`map_linear`)."""
+
+    w: np.ndarray
+    mu: np.ndarray
+    sd: np.ndarray
+    pairs_mapped: np.ndarray  # the pairs' base frames after mean/variance mapping
+
+    @classmethod
+    def fit(cls, extras: dict[str, np.ndarray], src: Stats, tgt: Stats, lam: float) -> _LinearMap:
+        ps = extras["pair_srcw"].astype(np.float64)
+        pt = extras["pair_tgt"].astype(np.float64)
+        ps_m = map_mcep(ps, np.ones(len(ps), bool), src, tgt)
+        x = ps_m[:, 1:KNN_DIM]
+        mu, sd = x.mean(0), x.std(0) + 1e-6
+        xs = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
+        res = pt[:, 1:] - ps_m[:, 1:]
+        shrink = np.eye(xs.shape[1])
+        shrink[0, 0] = 0.0  # the intercept (mean residual) is not shrunk
+        w = np.linalg.solve(xs.T @ xs + lam * len(xs) * shrink, xs.T @ res)
+        return cls(w, mu, sd, ps_m)
+
+    def apply(self, mcep: np.ndarray) -> np.ndarray:
+        q = np.hstack([np.ones((len(mcep), 1)), (mcep[:, 1:KNN_DIM] - self.mu) / self.sd])
+        out = mcep.copy()
+        out[:, 1:] = mcep[:, 1:] + q @ self.w
+        return out
+
+
+def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extras: dict[str, np.ndarray],
+               src: Stats, tgt: Stats, lam: float, prior: float = PHONE_PRIOR, k: int = 0) -> np.ndarray:
+    """``lr`` mapping (of the mean/variance-mapped ``mapped``) plus what the clip taught
+    about each phone (``+ph``).
+
+    For every phone the clip holds, the mean residual (clip − ``lr``-mapped base frame)
+    over the aligned pairs Piper labelled with that phone, shrunk toward zero by
+    ``n / (n + prior)`` (a phone said once is trusted less than one said often); a
+    frame of a phone the clip lacks keeps the plain mapping. The correction is smoothed
+    over 30 ms so phone boundaries do not step the envelope. Unlike ``knn-res``, a
+    frame only ever borrows from its own phone.
+    """
+    ph = extras["pair_phone"]
+    fit = _LinearMap.fit(extras, src, tgt, lam)
+    pt = extras["pair_tgt"].astype(np.float64)
+    res = pt[:, 1:] - fit.apply(fit.pairs_mapped)[:, 1:]
+    track = np.zeros((len(mapped), mapped.shape[1] - 1))
+    lr_frames = fit.apply(mapped[voiced])
+    lr_all = np.zeros_like(mapped)
+    lr_all[voiced] = lr_frames
+    keys = fit.apply(fit.pairs_mapped)[:, 1:KNN_DIM]
+    for p in np.unique(labels[voiced]):
+        sel = ph == p
+        n = int(sel.sum())
+        if p == NO_PHONE or n == 0:
+            continue
+        rows = voiced & (labels == p)
+        if k and n > k:
+            idx = _knn(lr_all[rows, 1:KNN_DIM], keys[sel], k)
+            track[rows] = res[sel][idx].mean(1) * (n / (n + prior))
+        else:
+            track[rows] = res[sel].mean(0) * (n / (n + prior))
+    track = uniform_filter1d(track, 3, axis=0, mode="nearest")
+    out = mapped.copy()
+    out[voiced] = fit.apply(mapped[voiced])
+    out[voiced, 1:] += track[voiced]
     return out
 
 
@@ -262,6 +326,16 @@ def _exaggeration(flags: set[str]) -> float:
     return next((int(f[2:]) / 100 for f in flags if _is_ex_flag(f)), 0.0)
 
 
+def _phone_prior(flags: set[str]) -> float:
+    """The per-phone correction's prior from a ``ph[N]`` flag (``ph`` → PHONE_PRIOR), 0 without."""
+    return next((float(f[2:] or PHONE_PRIOR) for f in flags if _is_ph_flag(f)), 0.0)
+
+
+def _is_ph_flag(flag: str) -> bool:
+    n = flag[2:]
+    return flag.startswith("ph") and (n == "" or (n.isdigit() and 0 < int(n) <= 1000))
+
+
 def _is_ex_flag(flag: str) -> bool:
     return flag.startswith("ex") and flag[2:].isdigit() and 0 < int(flag[2:]) <= 100
 
@@ -275,7 +349,7 @@ def _pair_radius(keys: np.ndarray, k: int) -> float:
 
 
 _MAPPINGS = ("meanvar", "identity", "lr", "knn-res", "knn-direct", "knn")
-_FLAGS = {"warp", "warp2", "gv", "gf0", "hq", "conf", "lv", "tempo"}
+_FLAGS = {"warp", "warp2", "gv", "gf0", "hq", "conf", "lv", "tempo", "phk", "hyb"}
 
 
 def check_method(method: str) -> str:
@@ -286,8 +360,8 @@ def check_method(method: str) -> str:
     rest = name[len(base):].removesuffix("-hi") if base else ""
     flags = set(flag_str.split("+")) - {""} if flag_str else set()
     try:
-        known = all(f in _FLAGS or _is_ex_flag(f) for f in flags)
-        one_ex = sum(_is_ex_flag(f) for f in flags) <= 1
+        known = all(f in _FLAGS or _is_ex_flag(f) or _is_ph_flag(f) for f in flags)
+        one_ex = sum(_is_ex_flag(f) for f in flags) <= 1 and sum(_is_ph_flag(f) for f in flags) <= 1
         ok = base is not None and (not rest or float(rest) > 0) and known and one_ex
     except ValueError:
         ok = False
@@ -298,7 +372,7 @@ def check_method(method: str) -> str:
 
 
 def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
-            method: str = DEFAULT_METHOD) -> np.ndarray:
+            method: str = DEFAULT_METHOD, phones: np.ndarray | None = None) -> np.ndarray:
     """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``.
 
     ``method`` is ``<envelope mapping>[+flags]``. Mappings: ``meanvar``,
@@ -315,7 +389,12 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     neighbours are farther than the pairs' own spacing), ``lv`` (spread mapped on
     coefficients < 25 only), ``tempo`` (read by :mod:`voices.synthesis`: Piper speaks at
     the speaker's own pace, measured at enrollment), ``ex<N>`` (the whole envelope
-    conversion carried N % further, :func:`exaggerate`). Measured in
+    conversion carried N % further, :func:`exaggerate`), ``ph[N]`` (``lr`` plus each
+    phone's own mean residual from the clip, shrunk with prior N pairs, :func:`map_phones`;
+    needs ``phones``, Piper's per-sample phone labels, and a profile with ``pair_phone``),
+    ``phk`` (with ``ph``: the residual of the 8 nearest pairs of the same phone instead of
+    the phone's mean), ``hyb`` (where Piper is unvoiced, its own samples filtered by the
+    envelope conversion replace WORLD's noise: :mod:`voices.envelope_filter`). Measured in
     ``docs/synthesis_bench.md``: ``meanvar+warp`` keeps WER within ~2 points of the base
     voice but is identified ~70 % of the time; ``lr3+warp+tempo`` raises that to ~71-75 %
     (judge ~85 %) for ~2-3 points of WER; ``lr3+warp+tempo+ex25`` (the default,
@@ -371,7 +450,13 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         else:
             mcep = knn
     if method.startswith("lr") and warp:
-        mcep = map_linear(feats, mcep, src, tgt, extras, float(method[2:] or 3.0))
+        lam = float(method[2:] or 3.0)
+        prior = _phone_prior(flags)
+        if prior and phones is not None and "pair_phone" in extras and v.any():
+            labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
+            mcep = map_phones(mcep, labels, v, extras, src, tgt, lam, prior, k=8 if "phk" in flags else 0)
+        else:
+            mcep = map_linear(feats, mcep, src, tgt, extras, lam)
     if "gv" in flags and v.sum() > 10:
         # Global variance (Toda et al., 2007): averaging exemplars shrinks the spread of
         # each coefficient over the sentence, which is heard as muffling; restore the
@@ -390,32 +475,37 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         CONVERT_FFT,
         CONVERT_FRAME_MS,
     )
+    if "hyb" in flags:
+        hop = round(CONVERT_FRAME_MS * RATE / 1000)
+        log_ratio = 0.5 * (_log_sp(mcep, CONVERT_FFT) - _log_sp(plain, CONVERT_FFT))
+        filtered = envelope_filter.filter_envelope(np.asarray(x, np.float64), log_ratio, hop)
+        y = envelope_filter.voicing_mix(y, filtered, v, hop, ramp=hop // 2)
     return y.astype(np.float32)
 
 
-def convert_in_halves(x: np.ndarray, convert_fn: Callable[[np.ndarray], np.ndarray],
+def convert_in_halves(x: np.ndarray, convert_fn: Callable[[slice], np.ndarray],
                       pad_s: float = 0.05, fade_s: float = 0.01) -> Iterator[np.ndarray]:
     """Convert ``x`` as two halves, yielding the first before the second is converted.
 
-    WORLD analysis and the frame mappings are local (a frame sees tens of ms around
-    it), so each half is converted with ``pad_s`` of context past the cut and the two
-    are cross-faded over ``fade_s`` at the quietest 20 ms between 35 % and 65 % of the
-    piece: a word gap where there is one. Short pieces are converted whole.
+    ``convert_fn`` converts ``x[part]`` for the slice it is given (a slice, so that what
+    travels with the samples, their phone labels, is cut the same way). WORLD analysis
+    and the frame mappings are local (a frame sees tens of ms around it), so each half
+    is converted with ``pad_s`` of context past the cut and the two are cross-faded over
+    ``fade_s`` at the quietest 20 ms between 35 % and 65 % of the piece: a word gap
+    where there is one. Short pieces are converted whole.
     """
     pad, half_fade = int(pad_s * RATE), int(fade_s * RATE) // 2
     block = RATE // 50
     lo, hi = int(0.35 * len(x)) // block, int(0.65 * len(x)) // block
     if len(x) < RATE or hi - lo < 2:
-        yield convert_fn(x)
+        yield convert_fn(slice(0, len(x)))
         return
     energy = np.mean(x[lo * block : hi * block].reshape(-1, block).astype(np.float64) ** 2, axis=1)
     cut = (lo + int(np.argmin(energy))) * block + block // 2
-    head = convert_fn(x[: cut + pad])
+    head = convert_fn(slice(0, cut + pad))
     yield head[: cut - half_fade]
-    tail = convert_fn(x[cut - pad :])
+    tail = convert_fn(slice(cut - pad, len(x)))
     ramp = np.linspace(0.0, 1.0, 2 * half_fade, dtype=np.float32)
     a = head[cut - half_fade : cut + half_fade]
     b = tail[pad - half_fade : pad + half_fade]
     yield np.concatenate([a * (1 - ramp) + b * ramp, tail[pad + half_fade :]]).astype(np.float32)
-
-

@@ -56,8 +56,10 @@ def whisper(model: str | None = None, compute_type: str = "int8") -> WhisperMode
 def _piper(model: str) -> PiperVoice:
     from piper import PiperVoice
 
+    # Alignments (phone durations) patched into the model in memory need the ``onnx``
+    # package; the conversion's per-phone correction reads them (voices.phones).
     with _lock:
-        return PiperVoice.load(model)
+        return PiperVoice.load(model, include_alignments=True)
 
 
 def piper(model: str | None = None) -> PiperVoice:

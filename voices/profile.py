@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyworld as pw
 
-from voices import conversion, models, warp, world
+from voices import conversion, models, phones, warp, world
 from voices.audio_io import resample
 
 FORMAT_VERSION = 1
@@ -96,13 +96,14 @@ def speaker_embedding(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def base_voice_features(text: str) -> world.Features:
     """WORLD features of the Piper base voice reading ``text`` (at the conversion rate)."""
-    return world.analyze(base_voice_audio(text))
+    return world.analyze(base_voice_reading(text)[0])
 
 
-def base_voice_audio(text: str) -> np.ndarray:
-    from voices.synthesis import piper_audio
+def base_voice_reading(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Piper reading ``text``: audio and per-sample phone labels (voices.phones)."""
+    from voices.synthesis import piper_reading
 
-    return piper_audio(text)
+    return piper_reading(text)
 
 
 def build_profile(
@@ -136,25 +137,26 @@ def build_profile(
     pool = ThreadPoolExecutor(2, thread_name_prefix="profile")
     try:
         embedding = pool.submit(speaker_embedding, x, sample_rate)
-        reading = pool.submit(base_voice_audio, text) if len(text) >= 20 else None
+        reading = pool.submit(base_voice_reading, text) if len(text) >= 20 else None
         target_feats = world.analyze(ref)
         target = conversion.Stats.of(target_feats)
         if not text:
             # The frequency warp and the exemplars need the base voice saying the same words.
             text = _transcribe(ref)
-            reading = pool.submit(base_voice_audio, text) if len(text) >= 20 else None
+            reading = pool.submit(base_voice_reading, text) if len(text) >= 20 else None
         return _learn(ref, target_feats, target, text, reading, embedding, exemplars)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Stats, text: str,
-           reading: Future[np.ndarray] | None, embedding: Future[np.ndarray], exemplars: bool) -> VoiceProfile:
+           reading: Future[tuple[np.ndarray, np.ndarray]] | None, embedding: Future[np.ndarray],
+           exemplars: bool) -> VoiceProfile:
     """The profile's statistics and extras, once the clip is analysed (see build_profile)."""
     source_feats = None
     if reading is not None:
         try:
-            base_audio = reading.result()
+            base_audio, base_phones = reading.result()
             source_feats = world.analyze(base_audio)
             source = conversion.Stats.of(source_feats)
         except ValueError:
@@ -168,7 +170,11 @@ def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Sta
         speech_v = world.speech_frames(target_feats) & target_feats.voiced
         extras["tgt_frames"] = target_feats.mcep[speech_v].astype(np.float16)
     if source_feats is not None:
-        pair_src, pair_tgt = conversion.align_pairs(source_feats, target_feats, source, target)
+        si, ti = conversion.align_index(source_feats, target_feats, source, target)
+        pair_src, pair_tgt = source_feats.mcep[si], target_feats.mcep[ti]
+        # Which phone Piper was saying in each pair, for the per-phone correction (+ph).
+        labels = phones.frame_labels(base_phones, world.RATE, world.FRAME_MS, len(source_feats.f0))
+        extras["pair_phone"] = labels[si].astype(np.int16)
         extras["pair_tgt"] = pair_tgt.astype(np.float16)
         if exemplars:
             extras["pair_src"] = pair_src.astype(np.float16)

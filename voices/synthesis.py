@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voices import conversion, loudness, models
+from voices import conversion, loudness, models, phones
 from voices.audio_io import resample
 from voices.text_normalize import normalize, split_sentences
 
@@ -31,15 +31,32 @@ _GAP_S = 0.15
 
 def piper_audio(text: str, speed: float = 1.0) -> np.ndarray:
     """Piper reading ``text`` (already normalised), float32 at :data:`OUTPUT_RATE`."""
+    return piper_reading(text, speed)[0]
+
+
+def piper_reading(text: str, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Piper's audio as :func:`piper_audio` and the phone said at each sample.
+
+    The labels (:mod:`voices.phones`) come from Piper's own durations; they are all
+    ``NO_PHONE`` when the model exposes none.
+    """
     from piper import SynthesisConfig
 
     voice = models.piper()
     cfg = SynthesisConfig(length_scale=1.0 / speed, normalize_audio=True)
-    parts = [c.audio_float_array for c in voice.synthesize(text, syn_config=cfg)]
-    if not parts:
-        return np.zeros(0, np.float32)
-    audio = np.concatenate(parts)
-    return resample(audio, voice.config.sample_rate, OUTPUT_RATE)
+    audio_parts, label_parts = [], []
+    for c in voice.synthesize(text, syn_config=cfg, include_alignments=True):
+        audio_parts.append(c.audio_float_array)
+        align = c.phoneme_alignments or []
+        label_parts.append(phones.sample_labels(
+            ((a.phoneme, a.phoneme_ids[0], a.num_samples) for a in align), len(c.audio_float_array)))
+    if not audio_parts:
+        return np.zeros(0, np.float32), np.zeros(0, np.int16)
+    rate = voice.config.sample_rate
+    audio = resample(np.concatenate(audio_parts), rate, OUTPUT_RATE)
+    labels = phones.resample_labels(np.concatenate(label_parts), rate, OUTPUT_RATE)
+    labels = np.pad(labels[: len(audio)], (0, max(0, len(audio) - len(labels))), mode="edge")
+    return audio, labels
 
 
 def validate_speed(speed: float) -> float:
@@ -79,20 +96,20 @@ def _stream(
     # up. At most one piece is read ahead; closing the generator drops it.
     ahead = ThreadPoolExecutor(1, thread_name_prefix="piper-ahead")
     try:
-        pending = ahead.submit(piper_audio, pieces[0], speed)
+        pending = ahead.submit(piper_reading, pieces[0], speed)
         for i in range(len(pieces)):
-            audio = pending.result()
+            audio, labels = pending.result()
             pending = None
             # Pause only between sentences; pieces cut inside a sentence join directly.
             lead = gap if i and pieces[i - 1][-1] in ".!?" else None
-            for j, part in enumerate(_voiced(audio, profile, split=fast_start and i == 0)):
+            for j, part in enumerate(_voiced(audio, labels, profile, split=fast_start and i == 0)):
                 yield np.concatenate([lead, part]) if lead is not None and j == 0 else part
                 if pending is None and i + 1 < len(pieces):
                     # Read ahead only once this piece's first audio is out, so the first
                     # byte never waits behind the next piece's Piper run.
-                    pending = ahead.submit(piper_audio, pieces[i + 1], speed)
+                    pending = ahead.submit(piper_reading, pieces[i + 1], speed)
             if pending is None and i + 1 < len(pieces):  # an empty piece yields nothing
-                pending = ahead.submit(piper_audio, pieces[i + 1], speed)
+                pending = ahead.submit(piper_reading, pieces[i + 1], speed)
     finally:
         ahead.shutdown(wait=False, cancel_futures=True)
 
@@ -104,7 +121,8 @@ def _tempo(profile: VoiceProfile | None) -> float:
     return float(profile.extras["tempo"][0])
 
 
-def _voiced(audio: np.ndarray, profile: VoiceProfile | None, *, split: bool) -> Iterator[np.ndarray]:
+def _voiced(audio: np.ndarray, labels: np.ndarray, profile: VoiceProfile | None, *,
+            split: bool) -> Iterator[np.ndarray]:
     """One piece in the requested voice, level-normalised.
 
     A cloned piece that opens the stream is converted in two halves, so the first audio
@@ -117,11 +135,12 @@ def _voiced(audio: np.ndarray, profile: VoiceProfile | None, *, split: bool) -> 
         yield loudness.normalize_level(audio)
         return
 
-    def convert(x: np.ndarray) -> np.ndarray:
-        return conversion.convert(x, profile.source, profile.target, profile.extras, profile.method)
+    def convert(part: slice) -> np.ndarray:
+        return conversion.convert(audio[part], profile.source, profile.target, profile.extras,
+                                  profile.method, phones=labels[part])
 
     if not split:
-        yield loudness.normalize_level(convert(audio))
+        yield loudness.normalize_level(convert(slice(0, len(audio))))
         return
     halves = conversion.convert_in_halves(audio, convert)
     first = next(halves)
