@@ -44,9 +44,10 @@ from voices.world import (
 )
 
 KNN_K = 4
-# Measured in docs/synthesis_bench.md (runs 9-12, 27-42): the best balance of likeness
-# (both judges) and intelligibility (WER within ~3 points of the base voice) so far.
-DEFAULT_METHOD = "lr3+warp+tempo+ex25"
+# Measured in docs/synthesis_bench.md (runs 9-12, 27-42 and the late session's paired
+# runs): the best balance of likeness (both judges) and intelligibility (WER within ~3
+# points of the base voice) so far.
+DEFAULT_METHOD = "lr3+warp+tempo+ex25+phk+hyb"
 # Pairs (5 ms frames) a phone needs before its own correction counts half (map_phones).
 PHONE_PRIOR = 16.0
 
@@ -327,8 +328,10 @@ def _exaggeration(flags: set[str]) -> float:
 
 
 def _phone_prior(flags: set[str]) -> float:
-    """The per-phone correction's prior from a ``ph[N]`` flag (``ph`` → PHONE_PRIOR), 0 without."""
-    return next((float(f[2:] or PHONE_PRIOR) for f in flags if _is_ph_flag(f)), 0.0)
+    """The per-phone correction's prior: N from ``ph<N>``, PHONE_PRIOR for ``ph`` or
+    ``phk`` alone, 0 (no correction) without either."""
+    default = PHONE_PRIOR if "phk" in flags else 0.0
+    return next((float(f[2:] or PHONE_PRIOR) for f in flags if _is_ph_flag(f)), default)
 
 
 def _is_ph_flag(flag: str) -> bool:
@@ -392,14 +395,16 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     conversion carried N % further, :func:`exaggerate`), ``ph[N]`` (``lr`` plus each
     phone's own mean residual from the clip, shrunk with prior N pairs, :func:`map_phones`;
     needs ``phones``, Piper's per-sample phone labels, and a profile with ``pair_phone``),
-    ``phk`` (with ``ph``: the residual of the 8 nearest pairs of the same phone instead of
-    the phone's mean), ``hyb`` (where Piper is unvoiced, its own samples filtered by the
-    envelope conversion replace WORLD's noise: :mod:`voices.envelope_filter`). Measured in
-    ``docs/synthesis_bench.md``: ``meanvar+warp`` keeps WER within ~2 points of the base
-    voice but is identified ~70 % of the time; ``lr3+warp+tempo`` raises that to ~71-75 %
-    (judge ~85 %) for ~2-3 points of WER; ``lr3+warp+tempo+ex25`` (the default,
-    :data:`DEFAULT_METHOD`) to ~85 % for ~1 point more WER; ``knn-res8+warp`` costs ~4
-    points. Without the stored pairs (a profile built without words) every method falls
+    ``phk`` (the residual of the 8 nearest pairs of the same phone instead of the phone's
+    mean; prior :data:`PHONE_PRIOR` unless a ``ph<N>`` sets it), ``hyb`` (where Piper is
+    unvoiced, its own samples filtered by the envelope conversion replace WORLD's noise:
+    :mod:`voices.envelope_filter`). Measured in ``docs/synthesis_bench.md``:
+    ``meanvar+warp`` keeps WER within ~2 points of the base voice but is identified ~70 %
+    of the time; ``lr3+warp+tempo`` ~71-75 % (judge ~85 %) for ~2-3 points of WER;
+    ``+ex25`` ~85 % for ~1 point more; ``+hyb`` takes ~2.5 points of WER back and
+    ``+phk`` adds ~0.008 of target similarity (together the default,
+    :data:`DEFAULT_METHOD`); ``knn-res8+warp`` costs ~4 points. Without the stored pairs
+    (a profile built without words) every method falls
     back to ``meanvar``.
     """
     extras = extras or {}

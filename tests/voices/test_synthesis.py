@@ -122,6 +122,7 @@ def test_numbers_and_abbreviations_are_spoken() -> None:
     [
         "meanvar", "meanvar+warp", "meanvar+warp2", "meanvar+warp+lv", "knn-res8+warp", "knn-res8+warp+conf",
         "knn", "identity", "lr3+warp+tempo", "lr0.5+warp", "lr3+warp+tempo+ex25", "meanvar+warp+ex50",
+        "lr3+warp+tempo+ex25+phk+hyb", "lr3+warp+ph4", "meanvar+warp+hyb",
     ],
 )
 def test_every_conversion_method_gives_clean_audio(method: str) -> None:
@@ -226,7 +227,8 @@ def test_linear_correction_fits_the_enrollment_pairs() -> None:
 
 
 @pytest.mark.parametrize(
-    "method", ["lr3+warp+tempo", "meanvar+warp", "knn-res8+warp+conf", "knn-hi", "lr+warp", "lr3+warp+tempo+ex25"]
+    "method", ["lr3+warp+tempo", "meanvar+warp", "knn-res8+warp+conf", "knn-hi", "lr+warp", "lr3+warp+tempo+ex25",
+               "lr3+warp+tempo+ex25+phk+hyb", "lr3+warp+ph", "lr3+warp+ph4+phk"]
 )
 def test_known_methods_pass_the_check(method: str) -> None:
     assert conversion.check_method(method) == method
@@ -234,7 +236,7 @@ def test_known_methods_pass_the_check(method: str) -> None:
 
 @pytest.mark.parametrize(
     "method", ["", "meanvr", "lr3+wrap", "knn-resx", "lrx+warp", "lr3+warp+ex", "lr3+warp+ex0", "lr3+warp+ex250",
-               "lr3+warp+ex25+ex50"]
+               "lr3+warp+ex25+ex50", "lr3+warp+ph0", "lr3+warp+phx", "lr3+warp+ph+ph4", "lr3+warp+hybrid"]
 )
 def test_unknown_methods_are_refused(method: str) -> None:
     with pytest.raises(ValueError, match="unknown conversion method"):
@@ -301,3 +303,17 @@ def test_hybrid_rendering_keeps_a_burst_where_piper_put_it() -> None:
     assert 0.5 < energy < 2.0 and concentration > 0.9  # all there, within ±3 ms of ±40 ms
     energy, concentration = kept("lr3+warp+tempo+ex25")
     assert energy < 0.1 or concentration < 0.6  # measured: lost (~0) or smeared (~0.4)
+
+
+def test_phone_labels_reach_the_conversion() -> None:
+    """The same reading converted with and without Piper's phone labels: the per-phone
+    correction changes the audio (and the conversion is otherwise deterministic)."""
+    p = profile()
+    x, labels = synthesis.piper_reading("Please call Stella and ask her to bring these things.")
+    method = "lr3+warp+tempo+ex25+phk+hyb"
+    with_phones = conversion.convert(x, p.source, p.target, p.extras, method, phones=labels)
+    again = conversion.convert(x, p.source, p.target, p.extras, method, phones=labels)
+    without = conversion.convert(x, p.source, p.target, p.extras, method)
+    assert np.array_equal(with_phones, again)
+    rel = np.sqrt(np.mean((with_phones - without) ** 2) / np.mean(with_phones**2))
+    assert rel > 0.02
