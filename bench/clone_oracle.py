@@ -27,7 +27,7 @@ import clone_quality as cq
 from voices import conversion as C
 from voices import world
 from voices.profile import build_profile, speaker_embedding
-from voices.synthesis import OUTPUT_RATE, piper_audio
+from voices.synthesis import OUTPUT_RATE, piper_reading
 from voices.text_normalize import normalize
 
 VARIANTS = ["converted", "+ real F0", "+ real aperiodicity", "+ real envelope", "+ real envelope & F0"]
@@ -73,7 +73,8 @@ def main() -> None:
             text = cq.transcribe(x)
             if len(text) < 20:
                 continue
-            conv = C.convert(piper_audio(normalize(text)), prof.source, prof.target, prof.extras, prof.method)
+            reading, phones = piper_reading(normalize(text))
+            conv = C.convert(reading, prof.source, prof.target, prof.extras, prof.method, phones=phones)
             fr = world.analyze(x)
             outs = {**variants(x, conv, prof.target.lf0_mean),
                     "world": world.synthesize(fr.f0, fr.mcep, fr.cap, fr.fft_size).astype(np.float32)}
