@@ -48,7 +48,9 @@ KNN_K = 4
 # runs): the best balance of likeness (both judges) and intelligibility (WER within ~3
 # points of the base voice) so far.
 DEFAULT_METHOD = "lr3+warp+tempo+ex25+phk+hyb"
-# Pairs (5 ms frames) a phone needs before its own correction counts half (map_phones).
+# Pairs a phone needs before its own correction counts half (map_phones). Measured
+# (docs/synthesis_bench.md, runs 52-64): 16 keeps the similarity gain (+0.007) that 32
+# halves, for the same bench WER; 32 cost less WER on a harder sentence set.
 PHONE_PRIOR = 16.0
 
 
@@ -402,7 +404,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     ``meanvar+warp`` keeps WER within ~2 points of the base voice but is identified ~70 %
     of the time; ``lr3+warp+tempo`` ~71-75 % (judge ~85 %) for ~2-3 points of WER;
     ``+ex25`` ~85 % for ~1 point more; ``+hyb`` takes ~2.5 points of WER back and
-    ``+phk`` adds ~0.008 of target similarity (together the default,
+    ``+phk`` adds ~0.007 of target similarity (together the default,
     :data:`DEFAULT_METHOD`); ``knn-res8+warp`` costs ~4 points. Without the stored pairs
     (a profile built without words) every method falls
     back to ``meanvar``.
