@@ -32,7 +32,7 @@ class ProfileCache:
         self.store = store
         self.size = size
         if method:
-            from voices.conversion import check_method
+            from voices.methods import check_method
 
             check_method(method)
         self.method = method  # conversion method for every loaded profile; "" = the default

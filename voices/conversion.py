@@ -28,6 +28,7 @@ import pyworld as pw
 from scipy.ndimage import uniform_filter1d
 
 from voices import envelope_filter
+from voices.methods import DEFAULT_METHOD, PHONE_PRIOR, exaggeration, phone_prior
 from voices.phones import NO_PHONE, frame_labels
 from voices.warp import warp_envelope, warp_envelope2
 from voices.world import (
@@ -44,14 +45,6 @@ from voices.world import (
 )
 
 KNN_K = 4
-# Measured in docs/synthesis_bench.md (runs 9-12, 27-42 and the late session's paired
-# runs): the best balance of likeness (both judges) and intelligibility (WER within ~3
-# points of the base voice) so far.
-DEFAULT_METHOD = "lr3+warp+tempo+ex25+phk+hyb"
-# Pairs a phone needs before its own correction counts half (map_phones). Measured
-# (docs/synthesis_bench.md, runs 52-64): 16 keeps the similarity gain (+0.007) that 32
-# halves, for the same bench WER; 32 cost less WER on a harder sentence set.
-PHONE_PRIOR = 16.0
 
 
 @dataclass
@@ -281,13 +274,12 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
     """
     ph = extras["pair_phone"]
     fit = _LinearMap.fit(extras, src, tgt, lam)
-    pt = extras["pair_tgt"].astype(np.float64)
-    res = pt[:, 1:] - fit.apply(fit.pairs_mapped)[:, 1:]
+    pairs_lr = fit.apply(fit.pairs_mapped)
+    res = extras["pair_tgt"].astype(np.float64)[:, 1:] - pairs_lr[:, 1:]
+    keys = pairs_lr[:, 1:KNN_DIM]
+    out = mapped.copy()
+    out[voiced] = fit.apply(mapped[voiced])
     track = np.zeros((len(mapped), mapped.shape[1] - 1))
-    lr_frames = fit.apply(mapped[voiced])
-    lr_all = np.zeros_like(mapped)
-    lr_all[voiced] = lr_frames
-    keys = fit.apply(fit.pairs_mapped)[:, 1:KNN_DIM]
     for p in np.unique(labels[voiced]):
         sel = ph == p
         n = int(sel.sum())
@@ -295,13 +287,11 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
             continue
         rows = voiced & (labels == p)
         if k and n > k:
-            idx = _knn(lr_all[rows, 1:KNN_DIM], keys[sel], k)
+            idx = _knn(out[rows, 1:KNN_DIM], keys[sel], k)
             track[rows] = res[sel][idx].mean(1) * (n / (n + prior))
         else:
             track[rows] = res[sel].mean(0) * (n / (n + prior))
     track = uniform_filter1d(track, 3, axis=0, mode="nearest")
-    out = mapped.copy()
-    out[voiced] = fit.apply(mapped[voiced])
     out[voiced, 1:] += track[voiced]
     return out
 
@@ -324,56 +314,12 @@ def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float) -> np.ndarray
     return out
 
 
-def _exaggeration(flags: set[str]) -> float:
-    """β from an ``ex<percent>`` flag (``ex25`` → 0.25), 0 without one."""
-    return next((int(f[2:]) / 100 for f in flags if _is_ex_flag(f)), 0.0)
-
-
-def _phone_prior(flags: set[str]) -> float:
-    """The per-phone correction's prior: N from ``ph<N>``, PHONE_PRIOR for ``ph`` or
-    ``phk`` alone, 0 (no correction) without either."""
-    default = PHONE_PRIOR if "phk" in flags else 0.0
-    return next((float(f[2:] or PHONE_PRIOR) for f in flags if _is_ph_flag(f)), default)
-
-
-def _is_ph_flag(flag: str) -> bool:
-    n = flag[2:]
-    return flag.startswith("ph") and (n == "" or (n.isdigit() and 0 < int(n) <= 1000))
-
-
-def _is_ex_flag(flag: str) -> bool:
-    return flag.startswith("ex") and flag[2:].isdigit() and 0 < int(flag[2:]) <= 100
-
-
 def _pair_radius(keys: np.ndarray, k: int) -> float:
     """Median mean distance of a pair to its k nearest other pairs (match scale)."""
     sub = keys[:: max(1, len(keys) // 400)]
     d = np.sqrt(np.maximum((sub**2).sum(1)[:, None] - 2 * sub @ keys.T + (keys**2).sum(1)[None, :], 0.0))
     d.sort(axis=1)
     return float(np.median(d[:, 1 : k + 1].mean(1))) + 1e-6
-
-
-_MAPPINGS = ("meanvar", "identity", "lr", "knn-res", "knn-direct", "knn")
-_FLAGS = {"warp", "warp2", "gv", "gf0", "hq", "conf", "lv", "tempo", "phk", "hyb"}
-
-
-def check_method(method: str) -> str:
-    """``method`` if :func:`convert` knows it, else ``ValueError`` (a typo in the
-    configuration would otherwise fall back to plain ``meanvar`` without a word)."""
-    name, _, flag_str = method.partition("+")
-    base = next((m for m in _MAPPINGS if name.startswith(m)), None)
-    rest = name[len(base):].removesuffix("-hi") if base else ""
-    flags = set(flag_str.split("+")) - {""} if flag_str else set()
-    try:
-        known = all(f in _FLAGS or _is_ex_flag(f) or _is_ph_flag(f) for f in flags)
-        one_ex = sum(_is_ex_flag(f) for f in flags) <= 1 and sum(_is_ph_flag(f) for f in flags) <= 1
-        ok = base is not None and (not rest or float(rest) > 0) and known and one_ex
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ValueError(f"unknown conversion method {method!r}: <mapping>[+flag...], mappings "
-                         f"{', '.join(_MAPPINGS)}, flags {', '.join(sorted(_FLAGS))}, ex<1-100>")
-    return method
 
 
 def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
@@ -458,7 +404,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
             mcep = knn
     if method.startswith("lr") and warp:
         lam = float(method[2:] or 3.0)
-        prior = _phone_prior(flags)
+        prior = phone_prior(flags)
         if prior and phones is not None and "pair_phone" in extras and v.any():
             labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
             mcep = map_phones(mcep, labels, v, extras, src, tgt, lam, prior, k=8 if "phk" in flags else 0)
@@ -472,7 +418,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         mu = seg.mean(0)
         scale = tgt.mcep_std_v[1:] / np.maximum(seg.std(0), 1e-4)
         mcep[v, 1:] = mu + (seg - mu) * np.clip(scale, 0.5, 2.0)
-    beta = _exaggeration(flags)
+    beta = exaggeration(flags)
     if beta > 0:
         mcep = exaggerate(plain, mcep, beta)
     y = synthesize(

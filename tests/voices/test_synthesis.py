@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import pyworld as pw
 
-from voices import conversion, loudness, synthesis, world
+from voices import conversion, loudness, methods, synthesis, world
 from voices.profile import VoiceProfile, build_profile
 from voices.synthesis import OUTPUT_RATE, piper_audio, synthesize_stream
 
@@ -231,7 +231,7 @@ def test_linear_correction_fits_the_enrollment_pairs() -> None:
                "lr3+warp+tempo+ex25+phk+hyb", "lr3+warp+ph", "lr3+warp+ph4+phk"]
 )
 def test_known_methods_pass_the_check(method: str) -> None:
-    assert conversion.check_method(method) == method
+    assert methods.check_method(method) == method
 
 
 @pytest.mark.parametrize(
@@ -240,11 +240,11 @@ def test_known_methods_pass_the_check(method: str) -> None:
 )
 def test_unknown_methods_are_refused(method: str) -> None:
     with pytest.raises(ValueError, match="unknown conversion method"):
-        conversion.check_method(method)
+        methods.check_method(method)
 
 
 def test_default_method_is_known() -> None:
-    assert conversion.check_method(conversion.DEFAULT_METHOD) == VoiceProfile.method
+    assert methods.check_method(conversion.DEFAULT_METHOD) == VoiceProfile.method
 
 
 def test_exaggeration_carries_each_frame_further_along_its_own_conversion() -> None:

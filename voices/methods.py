@@ -1,0 +1,60 @@
+"""Conversion method names: ``<mapping>[+flag...]``, their defaults and their check.
+
+A method is chosen per server (``[models] conversion_method``) and stored per profile, so
+its name is configuration: it is checked once at start (a typo would otherwise fall back
+to plain ``meanvar`` without a word) and parsed here, away from the DSP in
+:mod:`voices.conversion`, which applies it.
+"""
+
+from __future__ import annotations
+
+# Measured in docs/synthesis_bench.md (runs 9-12, 27-42 and the late session's paired
+# runs): the best balance of likeness (both judges) and intelligibility (WER within ~3
+# points of the base voice) so far.
+DEFAULT_METHOD = "lr3+warp+tempo+ex25+phk+hyb"
+# Pairs a phone needs before its own correction counts half (map_phones). Measured
+# (docs/synthesis_bench.md, runs 52-64): 16 keeps the similarity gain (+0.007) that 32
+# halves, for the same bench WER; 32 cost less WER on a harder sentence set.
+PHONE_PRIOR = 16.0
+
+MAPPINGS = ("meanvar", "identity", "lr", "knn-res", "knn-direct", "knn")
+FLAGS = {"warp", "warp2", "gv", "gf0", "hq", "conf", "lv", "tempo", "phk", "hyb"}
+
+
+def exaggeration(flags: set[str]) -> float:
+    """β from an ``ex<percent>`` flag (``ex25`` → 0.25), 0 without one."""
+    return next((int(f[2:]) / 100 for f in flags if is_ex_flag(f)), 0.0)
+
+
+def phone_prior(flags: set[str]) -> float:
+    """The per-phone correction's prior: N from ``ph<N>``, PHONE_PRIOR for ``ph`` or
+    ``phk`` alone, 0 (no correction) without either."""
+    default = PHONE_PRIOR if "phk" in flags else 0.0
+    return next((float(f[2:] or PHONE_PRIOR) for f in flags if is_ph_flag(f)), default)
+
+
+def is_ph_flag(flag: str) -> bool:
+    n = flag[2:]
+    return flag.startswith("ph") and (n == "" or (n.isdigit() and 0 < int(n) <= 1000))
+
+
+def is_ex_flag(flag: str) -> bool:
+    return flag.startswith("ex") and flag[2:].isdigit() and 0 < int(flag[2:]) <= 100
+
+
+def check_method(method: str) -> str:
+    """``method`` if :func:`voices.conversion.convert` knows it, else ``ValueError``."""
+    name, _, flag_str = method.partition("+")
+    base = next((m for m in MAPPINGS if name.startswith(m)), None)
+    rest = name[len(base):].removesuffix("-hi") if base else ""
+    flags = set(flag_str.split("+")) - {""} if flag_str else set()
+    try:
+        known = all(f in FLAGS or is_ex_flag(f) or is_ph_flag(f) for f in flags)
+        one_each = sum(is_ex_flag(f) for f in flags) <= 1 and sum(is_ph_flag(f) for f in flags) <= 1
+        ok = base is not None and (not rest or float(rest) > 0) and known and one_each
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"unknown conversion method {method!r}: <mapping>[+flag...], mappings "
+                         f"{', '.join(MAPPINGS)}, flags {', '.join(sorted(FLAGS))}, ex<1-100>, ph[1-1000]")
+    return method
