@@ -60,7 +60,7 @@ class Speaker:
     held_out: list[np.ndarray]
 
 
-def load(data: Path) -> list[Speaker]:
+def load(data: Path, enroll_s: float = 8.0) -> list[Speaker]:
     import soundfile as sf
 
     rows = [line.split("\t") for line in (data / "MANIFEST.tsv").read_text().splitlines()[1:]]
@@ -77,7 +77,7 @@ def load(data: Path) -> list[Speaker]:
         held: list[np.ndarray] = []
         total = 0.0
         for x, secs in utts:
-            if total < 8.0 and secs >= 2.0 and total + secs <= 14.0:
+            if total < enroll_s and secs >= 2.0 and total + secs <= 14.0:
                 enroll += [x, gap]
                 total += secs
             else:
@@ -192,13 +192,15 @@ def main() -> None:
     ap.add_argument("--methods", default=f"{DEFAULT_METHOD},lr3+warp+tempo+ex25",
                     help="comma-separated conversion methods (default: the server's default and the previous one)")
     ap.add_argument("--speakers", default="", help="comma-separated speakers to enroll (default: all)")
+    ap.add_argument("--enroll-seconds", type=float, default=8.0,
+                    help="join a speaker's utterances (>= 2 s each, 14 s at most) until the clip reaches this")
     ap.add_argument("--save", default="", help="folder to write each output as WAV")
     ap.add_argument("--fresh", action="store_true",
                     help="let Piper read each sentence anew for every method (unpaired, as before)")
     args = ap.parse_args()
     data = Path(args.data)
     t0 = time.time()
-    speakers = load(data)
+    speakers = load(data, args.enroll_seconds)
     names = [s.name for s in speakers]
     enrolled = [s for s in speakers if not args.speakers or s.name in args.speakers.split(",")]
     centroids = []
