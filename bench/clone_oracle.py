@@ -133,7 +133,8 @@ def main() -> None:
             else:
                 fr = world.analyze(x)
                 outs = {**variants(x, conv, prof.target.lf0_mean),
-                        "real, WORLD resynthesis": world.synthesize(fr.f0, fr.mcep, fr.cap, fr.fft_size)}
+                        "real, WORLD resynthesis": world.synthesize(fr.f0, fr.mcep, fr.cap, fr.fft_size)
+                        .astype(np.float32)}
             for k, y in outs.items():
                 sims = cent @ speaker_embedding(y, OUTPUT_RATE)
                 scores[k].append((float(sims[si]), int(np.argmax(sims)) == si))
