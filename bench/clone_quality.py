@@ -1,6 +1,6 @@
 """Cloned-voice quality: likeness (two judges) and intelligibility, against the base voice.
 
-    python bench/clone_quality.py [DATA] [--methods lr3+warp+tempo+ex25+phk+hyb,...] [--speakers spk0,spk1]
+    python bench/clone_quality.py [DATA] [--methods lr3+warp+tempo+ex25+phk+hyb+lrh1+exh50,...] [--speakers spk0,spk1]
                                   [--save bench/out/clones] [--fresh]
 
 DATA defaults to ``../shared/data/libritts8`` (LibriTTS test-clean samples, CC BY 4.0,
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voices import models, synthesis
 from voices.audio_io import resample
-from voices.conversion import DEFAULT_METHOD
+from voices.methods import DEFAULT_METHOD, PREVIOUS_METHOD
 from voices.profile import build_profile, speaker_embedding
 from voices.synthesis import OUTPUT_RATE, synthesize
 
@@ -189,7 +189,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_data = Path(__file__).resolve().parent.parent.parent / "shared/data/libritts8"
     ap.add_argument("data", nargs="?", default=str(default_data))
-    ap.add_argument("--methods", default=f"{DEFAULT_METHOD},lr3+warp+tempo+ex25",
+    ap.add_argument("--methods", default=f"{DEFAULT_METHOD},{PREVIOUS_METHOD}",
                     help="comma-separated conversion methods (default: the server's default and the previous one)")
     ap.add_argument("--speakers", default="", help="comma-separated speakers to enroll (default: all)")
     ap.add_argument("--enroll-seconds", type=float, default=8.0,

@@ -28,7 +28,16 @@ import pyworld as pw
 from scipy.ndimage import uniform_filter1d
 
 from voices import envelope_filter
-from voices.methods import DEFAULT_METHOD, PHONE_PRIOR, exaggeration, phone_prior
+from voices.caricature import exaggerate
+from voices.methods import (
+    DEFAULT_METHOD,
+    PHONE_PRIOR,
+    TIMBRE_FROM,
+    exaggeration,
+    high_band_exaggeration,
+    phone_prior,
+    timbre_ridge,
+)
 from voices.phones import NO_PHONE, frame_labels
 from voices.warp import warp_envelope, warp_envelope2
 from voices.world import (
@@ -209,7 +218,7 @@ def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
 
 
 def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
-               extras: dict[str, np.ndarray], lam: float = 3.0) -> np.ndarray:
+               extras: dict[str, np.ndarray], lam: float = 3.0, lam_timbre: float | None = None) -> np.ndarray:
     """Mean/variance mapping plus a ridge-regressed linear correction (``lr``).
 
     The diagonal mapping moves each coefficient on its own; the speaker's timbre also
@@ -219,12 +228,13 @@ def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     ridge weight relative to the number of pairs. Being global, it cannot copy a
     neighbour's phone the way exemplars do (``knn-res``), which is what keeps the words
     intelligible. The fit is a 25x25 solve over the stored pairs (~1 ms), so it is made
-    per call rather than stored.
+    per call rather than stored. ``lam_timbre`` (``lrh``) is the ridge weight for the
+    outputs from :data:`TIMBRE_FROM` up, where a freer fit costs the words less.
     """
     v = feats.voiced
     if not v.any() or "pair_srcw" not in extras:
         return mapped
-    fit = _LinearMap.fit(extras, src, tgt, lam)
+    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre)
     out = mapped.copy()
     out[v] = fit.apply(mapped[v])
     return out
@@ -240,7 +250,8 @@ class _LinearMap:
     pairs_mapped: np.ndarray  # the pairs' base frames after mean/variance mapping
 
     @classmethod
-    def fit(cls, extras: dict[str, np.ndarray], src: Stats, tgt: Stats, lam: float) -> _LinearMap:
+    def fit(cls, extras: dict[str, np.ndarray], src: Stats, tgt: Stats, lam: float,
+            lam_timbre: float | None = None) -> _LinearMap:
         ps = extras["pair_srcw"].astype(np.float64)
         pt = extras["pair_tgt"].astype(np.float64)
         ps_m = map_mcep(ps, np.ones(len(ps), bool), src, tgt)
@@ -250,7 +261,11 @@ class _LinearMap:
         res = pt[:, 1:] - ps_m[:, 1:]
         shrink = np.eye(xs.shape[1])
         shrink[0, 0] = 0.0  # the intercept (mean residual) is not shrunk
-        w = np.linalg.solve(xs.T @ xs + lam * len(xs) * shrink, xs.T @ res)
+        gram, xy = xs.T @ xs, xs.T @ res
+        w = np.linalg.solve(gram + lam * len(xs) * shrink, xy)
+        if lam_timbre is not None:
+            t = TIMBRE_FROM - 1  # res column of coefficient TIMBRE_FROM
+            w[:, t:] = np.linalg.solve(gram + lam_timbre * len(xs) * shrink, xy[:, t:])
         return cls(w, mu, sd, ps_m)
 
     def apply(self, mcep: np.ndarray) -> np.ndarray:
@@ -261,7 +276,8 @@ class _LinearMap:
 
 
 def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extras: dict[str, np.ndarray],
-               src: Stats, tgt: Stats, lam: float, prior: float = PHONE_PRIOR, k: int = 0) -> np.ndarray:
+               src: Stats, tgt: Stats, lam: float, prior: float = PHONE_PRIOR, k: int = 0,
+               lam_timbre: float | None = None) -> np.ndarray:
     """``lr`` mapping (of the mean/variance-mapped ``mapped``) plus what the clip taught
     about each phone (``+ph``).
 
@@ -273,7 +289,7 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
     frame only ever borrows from its own phone.
     """
     ph = extras["pair_phone"]
-    fit = _LinearMap.fit(extras, src, tgt, lam)
+    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre)
     pairs_lr = fit.apply(fit.pairs_mapped)
     res = extras["pair_tgt"].astype(np.float64)[:, 1:] - pairs_lr[:, 1:]
     keys = pairs_lr[:, 1:KNN_DIM]
@@ -293,24 +309,6 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
             track[rows] = res[sel].mean(0) * (n / (n + prior))
     track = uniform_filter1d(track, 3, axis=0, mode="nearest")
     out[voiced, 1:] += track[voiced]
-    return out
-
-
-def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float) -> np.ndarray:
-    """Carry every frame ``beta`` further along its own conversion (``+ex``; c0 kept).
-
-    What the mappings cannot learn from a 10 s clip (the frame detail of phones it does
-    not hold) stays the base voice's, and the Piper voice already sounds like some real
-    speakers: the clone of a speaker near it is heard as that neighbour (measured:
-    resemblyzer put two low-voiced speakers' clones nearest the speaker the unconverted
-    base is nearest to). Overshooting the base → clone difference, a caricature in the
-    sense of voice-perception studies, moves the clone away from the base voice's
-    neighbourhood along directions learned from the speaker's own clip. Measured in
-    docs/synthesis_bench.md: β = 0.25 raises identification by ~14 points for about one
-    WER point; β ≥ 0.35 starts to cost intelligibility and the independent judge.
-    """
-    out = mapped.copy()
-    out[:, 1:] = plain[:, 1:] + (1.0 + beta) * (mapped[:, 1:] - plain[:, 1:])
     return out
 
 
@@ -340,7 +338,9 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     neighbours are farther than the pairs' own spacing), ``lv`` (spread mapped on
     coefficients < 25 only), ``tempo`` (read by :mod:`voices.synthesis`: Piper speaks at
     the speaker's own pace, measured at enrollment), ``ex<N>`` (the whole envelope
-    conversion carried N % further, :func:`exaggerate`), ``ph[N]`` (``lr`` plus each
+    conversion carried N % further, :func:`exaggerate`; ``exh<N>`` sets N above
+    :data:`HIGH_BAND_HZ`), ``lrh<λ>`` (the ``lr`` ridge weight for coefficients from
+    :data:`TIMBRE_FROM` up), ``ph[N]`` (``lr`` plus each
     phone's own mean residual from the clip, shrunk with prior N pairs, :func:`map_phones`;
     needs ``phones``, Piper's per-sample phone labels, and a profile with ``pair_phone``),
     ``phk`` (the residual of the 8 nearest pairs of the same phone instead of the phone's
@@ -350,8 +350,10 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     ``meanvar+warp`` keeps WER within ~2 points of the base voice but is identified ~70 %
     of the time; ``lr3+warp+tempo`` ~71-75 % (judge ~85 %) for ~2-3 points of WER;
     ``+ex25`` ~85 % for ~1 point more; ``+hyb`` takes ~2.5 points of WER back and
-    ``+phk`` adds ~0.007 of target similarity (together the default,
-    :data:`DEFAULT_METHOD`); ``knn-res8+warp`` costs ~4 points. Without the stored pairs
+    ``+phk`` adds ~0.007 of target similarity; ``+lrh1+exh50`` (a freer fit of the fine
+    envelope, twice the caricature above 2.5 kHz) ~10 points of identification for
+    ~0.5 WER point (together the default, :data:`DEFAULT_METHOD`); ``knn-res8+warp``
+    costs ~4 points. Without the stored pairs
     (a profile built without words) every method falls
     back to ``meanvar``.
     """
@@ -407,9 +409,10 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         prior = phone_prior(flags)
         if prior and phones is not None and "pair_phone" in extras and v.any():
             labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
-            mcep = map_phones(mcep, labels, v, extras, src, tgt, lam, prior, k=8 if "phk" in flags else 0)
+            mcep = map_phones(mcep, labels, v, extras, src, tgt, lam, prior, k=8 if "phk" in flags else 0,
+                              lam_timbre=timbre_ridge(flags))
         else:
-            mcep = map_linear(feats, mcep, src, tgt, extras, lam)
+            mcep = map_linear(feats, mcep, src, tgt, extras, lam, timbre_ridge(flags))
     if "gv" in flags and v.sum() > 10:
         # Global variance (Toda et al., 2007): averaging exemplars shrinks the spread of
         # each coefficient over the sentence, which is heard as muffling; restore the
@@ -418,9 +421,9 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         mu = seg.mean(0)
         scale = tgt.mcep_std_v[1:] / np.maximum(seg.std(0), 1e-4)
         mcep[v, 1:] = mu + (seg - mu) * np.clip(scale, 0.5, 2.0)
-    beta = exaggeration(flags)
-    if beta > 0:
-        mcep = exaggerate(plain, mcep, beta)
+    beta, beta_high = exaggeration(flags), high_band_exaggeration(flags)
+    if beta > 0 or beta_high:
+        mcep = exaggerate(plain, mcep, beta, beta_high)
     y = synthesize(
         map_f0(feats.f0, f0_src, tgt),
         mcep,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import pyworld as pw
 
-from voices import conversion, loudness, methods, synthesis, world
+from voices import caricature, conversion, loudness, methods, synthesis, world
 from voices.profile import VoiceProfile, build_profile
 from voices.synthesis import OUTPUT_RATE, piper_audio, synthesize_stream
 
@@ -224,11 +224,17 @@ def test_linear_correction_fits_the_enrollment_pairs() -> None:
     stiff = conversion.map_linear(feats, mapped, src, p.target, p.extras, lam=1e9)
     shift = (pt[:, 1:] - mapped[:, 1:]).mean(0)
     assert np.allclose(stiff[:, 1:], mapped[:, 1:] + shift, atol=1e-3)
+    # lrh: the timbre band gets its own ridge weight, the formant band keeps lam's.
+    t = methods.TIMBRE_FROM
+    split = conversion.map_linear(feats, mapped, src, p.target, p.extras, lam=1e9, lam_timbre=0.1)
+    assert np.allclose(split[:, 1:t], stiff[:, 1:t])
+    assert np.allclose(split[:, t:], lr[:, t:])
 
 
 @pytest.mark.parametrize(
     "method", ["lr3+warp+tempo", "meanvar+warp", "knn-res8+warp+conf", "knn-hi", "lr+warp", "lr3+warp+tempo+ex25",
-               "lr3+warp+tempo+ex25+phk+hyb", "lr3+warp+ph", "lr3+warp+ph4+phk"]
+               "lr3+warp+tempo+ex25+phk+hyb", "lr3+warp+ph", "lr3+warp+ph4+phk",
+               "lr3+warp+tempo+ex25+phk+hyb+lrh1+exh50", "lr3+warp+lrh0.5+exh100"]
 )
 def test_known_methods_pass_the_check(method: str) -> None:
     assert methods.check_method(method) == method
@@ -236,7 +242,9 @@ def test_known_methods_pass_the_check(method: str) -> None:
 
 @pytest.mark.parametrize(
     "method", ["", "meanvr", "lr3+wrap", "knn-resx", "lrx+warp", "lr3+warp+ex", "lr3+warp+ex0", "lr3+warp+ex250",
-               "lr3+warp+ex25+ex50", "lr3+warp+ph0", "lr3+warp+phx", "lr3+warp+ph+ph4", "lr3+warp+hybrid"]
+               "lr3+warp+ex25+ex50", "lr3+warp+ph0", "lr3+warp+phx", "lr3+warp+ph+ph4", "lr3+warp+hybrid",
+               "lr3+warp+exh", "lr3+warp+exh0", "lr3+warp+exh40+exh50", "lr3+warp+lrh", "lr3+warp+lrh0",
+               "lr3+warp+lrhinf", "lr3+warp+lrhx", "lr3+warp+lrh1+lrh2"]
 )
 def test_unknown_methods_are_refused(method: str) -> None:
     with pytest.raises(ValueError, match="unknown conversion method"):
@@ -251,10 +259,28 @@ def test_exaggeration_carries_each_frame_further_along_its_own_conversion() -> N
     rng = np.random.default_rng(0)
     plain = rng.normal(size=(50, 40))
     mapped = plain + rng.normal(size=(50, 40))
-    out = conversion.exaggerate(plain, mapped, 0.25)
+    out = caricature.exaggerate(plain, mapped, 0.25)
     assert np.allclose(out[:, 0], mapped[:, 0])  # the frame level stays the mapped one
     assert np.allclose(out[:, 1:] - plain[:, 1:], 1.25 * (mapped[:, 1:] - plain[:, 1:]))
-    assert np.allclose(conversion.exaggerate(plain, mapped, 0.0), mapped)
+    assert np.allclose(caricature.exaggerate(plain, mapped, 0.0), mapped)
+
+
+def test_high_band_gets_its_own_exaggeration() -> None:
+    """exh: the log-spectral difference is carried (1 + beta_high) further above the band
+    edge and (1 + beta) below it; with equal factors it is the plain caricature."""
+    rng = np.random.default_rng(1)
+    plain = rng.normal(size=(30, 40)) * 0.3
+    mapped = plain + rng.normal(size=(30, 40)) * 0.05
+    assert np.allclose(caricature.exaggerate(plain, mapped, 0.25, 0.25), caricature.exaggerate(plain, mapped, 0.25))
+    out = caricature.exaggerate(plain, mapped, 0.25, 0.75)
+    assert np.allclose(out[:, 0], mapped[:, 0])
+    log_sp = lambda m: np.log(pw.decode_spectral_envelope(np.ascontiguousarray(m), world.RATE, 1024))  # noqa: E731
+    base, conv, car = log_sp(plain), log_sp(mapped), log_sp(out)
+    f = np.linspace(0, world.RATE / 2, base.shape[1])
+    for lo, hi, factor in [(200, methods.HIGH_BAND_HZ - 800, 1.25), (methods.HIGH_BAND_HZ + 800, 10000, 1.75)]:
+        band = (f > lo) & (f < hi)
+        gain = np.sum((car - base)[:, band] * (conv - base)[:, band]) / np.sum((conv - base)[:, band] ** 2)
+        assert abs(gain - factor) < 0.1, (lo, hi, gain)
 
 
 def test_phone_correction_brings_each_phone_closer_to_the_speaker() -> None:
