@@ -351,8 +351,8 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     of the time; ``lr3+warp+tempo`` ~71-75 % (judge ~85 %) for ~2-3 points of WER;
     ``+ex25`` ~85 % for ~1 point more; ``+hyb`` takes ~2.5 points of WER back and
     ``+phk`` adds ~0.007 of target similarity; ``+lrh1+exh50`` (a freer fit of the fine
-    envelope, twice the caricature above 2.5 kHz) ~10 points of identification for
-    ~0.5 WER point (together the default, :data:`DEFAULT_METHOD`); ``knn-res8+warp``
+    envelope, twice the caricature above 2.5 kHz) ~9 points of identification for
+    ~1 WER point and ~3 points of the judge (together the default, :data:`DEFAULT_METHOD`); ``knn-res8+warp``
     costs ~4 points. Without the stored pairs
     (a profile built without words) every method falls
     back to ``meanvar``.
