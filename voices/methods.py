@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 # Measured in docs/synthesis_bench.md (runs 9-12, 27-42, the late session's paired runs
-# and runs 93-118 of 2026-11-27): the best balance of likeness (both judges) and
+# and runs 93-121 of 2026-11-27): the best balance of likeness (both judges) and
 # intelligibility (WER within ~3 points of the base voice) so far.
 DEFAULT_METHOD = "lr3+warp+tempo+ex25+phk+hyb+lrh1+exh50"
 # The default before the high-band caricature: what bench/clone_quality.py compares with.
