@@ -9,10 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import pyworld as pw
 
 from voices.methods import HIGH_BAND_HZ
-from voices.world import CONVERT_FFT, MCEP_DIM, RATE
+from voices.world import CONVERT_FFT, MCEP_DIM, RATE, log_envelope
 
 
 def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float, beta_high: float | None = None) -> np.ndarray:
@@ -50,11 +49,7 @@ def _band_operator(beta: float, beta_high: float) -> np.ndarray:
     β(f) is ``beta`` below :data:`HIGH_BAND_HZ` − 500 Hz, ``beta_high`` above it + 500 Hz,
     linear between.
     """
-    basis = _log_sp(np.eye(MCEP_DIM), CONVERT_FFT) - _log_sp(np.zeros((1, MCEP_DIM)), CONVERT_FFT)
+    basis = log_envelope(np.eye(MCEP_DIM), CONVERT_FFT) - log_envelope(np.zeros((1, MCEP_DIM)), CONVERT_FFT)
     f = np.linspace(0.0, RATE / 2, basis.shape[1])
     b = beta + (beta_high - beta) * np.clip((f - (HIGH_BAND_HZ - 500.0)) / 1000.0, 0.0, 1.0)
     return (basis * b) @ np.linalg.pinv(basis)
-
-
-def _log_sp(mcep: np.ndarray, fft_size: int) -> np.ndarray:
-    return np.log(pw.decode_spectral_envelope(np.ascontiguousarray(mcep), RATE, fft_size))

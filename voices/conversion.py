@@ -49,6 +49,7 @@ from voices.world import (
     RATE,
     Features,
     analyze,
+    log_envelope,
     speech_frames,
     synthesize,
 )
@@ -171,10 +172,6 @@ def align_index(source: Features, target: Features, src: Stats, tgt: Stats) -> t
 def _knn(query: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
     d = (query**2).sum(1)[:, None] - 2 * query @ keys.T + (keys**2).sum(1)[None, :]
     return np.argpartition(d, min(k, keys.shape[0] - 1), axis=1)[:, :k]
-
-
-def _log_sp(mcep: np.ndarray, fft_size: int) -> np.ndarray:
-    return np.log(pw.decode_spectral_envelope(np.ascontiguousarray(mcep), RATE, fft_size))
 
 
 def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
@@ -397,7 +394,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         if method.endswith("-hi"):
             # Band split: the mapped envelope below ~3 kHz keeps the formants that carry
             # the phone; exemplars above it bring the speaker's high-band timbre.
-            lo, hi = _log_sp(mcep, feats.fft_size), _log_sp(knn, feats.fft_size)
+            lo, hi = log_envelope(mcep, feats.fft_size), log_envelope(knn, feats.fft_size)
             f = np.linspace(0, RATE / 2, lo.shape[1])
             w = np.clip((f - 2500.0) / 1500.0, 0.0, 1.0)
             sp = np.exp(lo * (1 - w) + hi * w)
@@ -433,7 +430,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     )
     if "hyb" in flags:
         hop = round(CONVERT_FRAME_MS * RATE / 1000)
-        log_ratio = 0.5 * (_log_sp(mcep, CONVERT_FFT) - _log_sp(plain, CONVERT_FFT))
+        log_ratio = 0.5 * (log_envelope(mcep, CONVERT_FFT) - log_envelope(plain, CONVERT_FFT))
         filtered = envelope_filter.filter_envelope(np.asarray(x, np.float64), log_ratio, hop)
         y = envelope_filter.voicing_mix(y, filtered, v, hop, ramp=hop // 2)
     return y.astype(np.float32)

@@ -98,6 +98,11 @@ def synthesize(f0: np.ndarray, mcep: np.ndarray, cap: np.ndarray, fft_size: int,
     return pw.synthesize(np.ascontiguousarray(f0), sp, ap, RATE, frame_ms)
 
 
+def log_envelope(mcep: np.ndarray, fft_size: int) -> np.ndarray:
+    """The natural-log spectral envelope coded by ``mcep`` (linear in ``mcep``)."""
+    return np.log(pw.decode_spectral_envelope(np.ascontiguousarray(mcep), RATE, fft_size))
+
+
 def speech_frames(feats: Features, floor_db: float = 35.0) -> np.ndarray:
     """Frames within ``floor_db`` of the loud end of the clip (not silence)."""
     energy = feats.mcep[:, 0]
