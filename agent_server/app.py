@@ -65,10 +65,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        secret = await ensure_bootstrap_key(store, settings)
-        if secret:
-            print(f"Bootstrap API key for tenant 'default' (shown once, also in "
-                  f"{settings.data_dir}/bootstrap-key.txt):\n{secret}", flush=True)
+        written = await ensure_bootstrap_key(store, settings)
+        if written:
+            # The key itself stays in the file: stdout usually ends up in a log.
+            log.warning("Created tenant 'default' and its bootstrap API key (all scopes), written to %s "
+                        "(mode 0600); read it from there once.", written)
         loader: asyncio.Future[None] | None = None
         if settings.models.preload:
             loader = asyncio.get_running_loop().run_in_executor(ctx.cpu, _preload, settings)

@@ -56,15 +56,15 @@ class Principal:
 
 async def create_key(
     store: Store, tenant: str, scopes: list[str], name: str = "",
-    *, ttl_s: int | None = None, agent: str | None = None,
+    *, ttl_s: int | None = None, agent: str | None = None, parent: str | None = None,
 ) -> tuple[str, ApiKey]:
     validate_scopes(scopes)
-    prefix = "ek" if ttl_s else "sk"
-    secret = f"{prefix}-" + secrets.token_urlsafe(24)
+    prefix = "ek_" if ttl_s else "sk-"
+    secret = prefix + secrets.token_urlsafe(24)
     now = int(time.time())
     key = ApiKey(
         id=new_id("key", 16), tenant=tenant, hash=hash_key(secret), scopes=scopes, name=name,
-        created_at=now, expires_at=now + ttl_s if ttl_s else None, agent=agent,
+        created_at=now, expires_at=now + ttl_s if ttl_s else None, agent=agent, parent=parent,
     )
     await store.put_key(key)
     return secret, key
@@ -87,11 +87,31 @@ async def authenticate(conn: HTTPConnection, store: Store, secret: str | None = 
     secret = secret or bearer(conn)
     if not secret:
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
-    if not (secret.startswith(("sk-", "ek-")) and 20 <= len(secret) <= 200):
+    # `ek-` is how client secrets were spelled before `ek_` (API.md); both still work.
+    if not (secret.startswith(("sk-", "ek_", "ek-")) and 20 <= len(secret) <= 200):
         raise Unauthorized("Malformed API key.")
     key = await store.key_by_hash(hash_key(secret))
     if key is None or key.revoked:
         raise Unauthorized("Invalid or revoked API key.")
     if key.expires_at is not None and key.expires_at < time.time():
         raise Unauthorized("This client secret has expired; request a new one.", code="expired_secret")
+    if key.parent is not None:
+        # A client secret lives no longer than the key that minted it.
+        parent = await store.get_key(key.parent)
+        if parent is None or parent.revoked:
+            raise Unauthorized("The API key that created this client secret was revoked.",
+                               code="invalid_api_key")
     return Principal(key.tenant, frozenset(key.scopes), key.id, key.agent)
+
+
+async def still_valid(store: Store, key_id: str) -> bool:
+    """Whether a key (and the key behind it, for a client secret) still works: sessions
+    opened with it check this while they run, so revoking a key ends them."""
+    if key_id.startswith("telephony:"):
+        return True
+    key = await store.get_key(key_id)
+    if key is None or key.revoked:
+        return False
+    if key.parent is not None:
+        return await still_valid(store, key.parent)
+    return True

@@ -1,4 +1,5 @@
-"""First start on an empty store: tenant `default` and one all-scopes key, shown once."""
+"""First start on an empty store: tenant `default` and one all-scopes key, written to a
+file only the server's user can read (never printed: stdout usually ends up in a log)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from agent_server.stores.base import Store
 BOOTSTRAP_FILE = "bootstrap-key.txt"
 
 
-async def ensure_bootstrap_key(store: Store, settings: Settings) -> str | None:
+async def ensure_bootstrap_key(store: Store, settings: Settings) -> Path | None:
+    """The file the new key was written to, or None when the store already had keys."""
     if await store.count_keys() > 0:
         return None
     await store.ensure_tenant("default")
@@ -24,4 +26,4 @@ async def ensure_bootstrap_key(store: Store, settings: Settings) -> str | None:
     with os.fdopen(fd, "w") as fh:
         fh.write(secret + "\n")
     os.chmod(target, 0o600)
-    return secret
+    return target

@@ -29,7 +29,8 @@ def new_telephony_token() -> str:
     """The secret a phone provider presents for one agent (Twilio can't send headers,
     so it rides the stream URL or ``customParameters``). Scoped to one agent's calls
     by construction, unlike an API key, so it is safe to paste into a TwiML bin; it is
-    kept readable (shown on GET) because the TwiML needs it verbatim."""
+    kept readable because the TwiML needs it verbatim, but only to keys that may change
+    the agent (``agents:write``): it opens calls, which ``agents:read`` does not."""
     return TELEPHONY_PREFIX + secrets.token_urlsafe(24)
 
 
@@ -133,10 +134,17 @@ def _responder(value: Any) -> dict[str, Any]:
         raise BadRequest(f"Invalid 'responder': {exc}", param="responder", code="invalid_responder") from exc
 
 
+def visible(doc: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """The agent as this caller may see it: the telephony token only with agents:write."""
+    if who.has("agents:write"):
+        return doc
+    return {k: v for k, v in doc.items() if k != "telephony_token"}
+
+
 async def get_agent(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "agents:read")
-    return JSONResponse(await load_agent(ctx, who.tenant, request.path_params["agent_id"]))
+    return JSONResponse(visible(await load_agent(ctx, who.tenant, request.path_params["agent_id"]), who))
 
 
 async def load_agent(ctx: ServerContext, tenant: str, agent_id: str) -> dict[str, Any]:
@@ -151,7 +159,8 @@ async def list_agents(request: Request) -> JSONResponse:
     who = await principal(request, "agents:read")
     limit, after = page_params(request, ctx.settings.limits.max_list_limit)
     page = await ctx.store.list(KIND, who.tenant, limit, after)
-    return JSONResponse({"object": "list", "data": page.data, "has_more": page.has_more})
+    return JSONResponse({"object": "list", "data": [visible(d, who) for d in page.data],
+                         "has_more": page.has_more})
 
 
 async def update_agent(request: Request) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -30,17 +32,25 @@ async def list_voices(request: Request) -> JSONResponse:
     return JSONResponse({"object": "list", "data": data, "has_more": False})
 
 
+def _agent_model(agent: dict[str, Any], tenant: str) -> dict[str, Any]:
+    return {"id": agent["id"], "object": "model", "created": agent.get("created_at", 0),
+            "owned_by": tenant, "type": "agent", "name": agent.get("name", "")}
+
+
 async def list_models(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await authenticate(request, ctx.store)
     data = [{"id": m, "object": "model", "created": 0, "owned_by": "agent-server", "type": "speech"}
             for m in SPEECH_MODELS]
-    if who.has("agents:read") or who.has("realtime"):
+    if who.agent:  # a client secret sees the one agent it is bound to, nothing else
+        found = await ctx.store.get("agent", who.tenant, who.agent)
+        if found:
+            data.append(_agent_model(found, who.tenant))
+    elif who.has("agents:read") or who.has("realtime"):
         after = None
         while True:
             page = await ctx.store.list("agent", who.tenant, 100, after)
-            data += [{"id": a["id"], "object": "model", "created": a.get("created_at", 0),
-                      "owned_by": who.tenant, "type": "agent", "name": a.get("name", "")} for a in page.data]
+            data += [_agent_model(a, who.tenant) for a in page.data]
             if not page.has_more or not page.data:
                 break
             after = page.data[-1]["id"]

@@ -37,7 +37,7 @@ async def client_secrets(request: Request) -> JSONResponse:
     if isinstance(expires, dict) and isinstance(expires.get("seconds"), int) and 10 <= expires["seconds"] <= ttl:
         ttl = expires["seconds"]
     secret, key = await create_key(ctx.store, who.tenant, ["realtime"], f"client secret for {agent_id}",
-                                   ttl_s=ttl, agent=agent_id)
+                                   ttl_s=ttl, agent=agent_id, parent=who.key_id)
     return JSONResponse({"value": secret, "expires_at": key.expires_at, "agent": agent_id,
                          "session": {"type": "realtime", "model": agent_id, "agent": agent_id,
                                      "audio": {"output": {"voice": agent["voice"]}}}}, status_code=200)

@@ -64,6 +64,9 @@ class RedisStore:
         raw = await self.r.hget(self.k("keys"), key_id)
         return ApiKey.from_dict(json.loads(raw)) if raw else None
 
+    async def get_key(self, key_id: str) -> ApiKey | None:
+        return await self._key(key_id)
+
     async def key_by_hash(self, key_hash: str) -> ApiKey | None:
         key_id = await self.r.get(self.k("keyhash", key_hash))
         return await self._key(key_id.decode()) if key_id else None

@@ -68,6 +68,10 @@ class SQLiteStore:
         row = self.db.execute("SELECT doc FROM api_keys WHERE hash = ?", (key_hash,)).fetchone()
         return ApiKey.from_dict(json.loads(row[0])) if row else None
 
+    async def get_key(self, key_id: str) -> ApiKey | None:
+        row = self.db.execute("SELECT doc FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        return ApiKey.from_dict(json.loads(row[0])) if row else None
+
     async def list_keys(self, tenant: str | None = None) -> list[ApiKey]:
         if tenant:
             rows = self.db.execute("SELECT doc FROM api_keys WHERE tenant = ? ORDER BY id", (tenant,))

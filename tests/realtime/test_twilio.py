@@ -146,8 +146,7 @@ async def test_phone_call_with_telephony_token(rt_server: LiveServer, agent_id: 
 
 async def test_phone_barge_in_clears_twilio_buffer(rt_server: LiveServer, chatty_agent: str,
                                                    speech: Callable[..., np.ndarray]) -> None:
-    # A realtime-scoped API key works as the stream token too.
-    phone = await Phone.dial(_url(rt_server, agent=chatty_agent, token=rt_server.api_key))
+    phone = await Phone.dial(_url(rt_server, agent=chatty_agent, token=_token(rt_server, chatty_agent)))
     await phone.until("media")
     await phone.say(np.concatenate([speech("When are you open?", RATE), np.zeros(RATE, np.float32)]))
     await phone.until("clear", 30)
@@ -173,7 +172,10 @@ async def test_telephony_token_auth_and_rotation(rt_server: LiveServer, agent_id
     code, _ = await _refused(_url(rt_server, agent=chatty_agent), token=old)  # another agent's token
     assert code == 1008
     code, reason = await _refused(_url(rt_server, agent=agent_id))
-    assert code == 1008 and "API key" in reason
+    assert code == 1008 and "telephony token" in reason
+    # Only the telephony token: a full API key in the URL would end up in logs.
+    code, reason = await _refused(_url(rt_server, agent=agent_id, token=rt_server.api_key))
+    assert code == 1008 and "API keys are not accepted" in reason
     code, reason = await _refused(_url(rt_server), token=old)
     assert code == 1008 and "Name the agent" in reason
 

@@ -7,13 +7,17 @@ the echoes tell how far playback got), ``clear`` on barge-in.
 
 Auth: Twilio can't send headers, so the credential rides the stream URL (``?token=``)
 or ``start.customParameters.token``: the agent's telephony token (``tel_...``, scoped to
-that one agent, shown on ``GET /v1/agents/{id}``), or a key with the ``realtime`` scope
-(an API key, or a client secret bound to the agent). The agent is ``?agent=`` or
-``customParameters.agent``. A refused stream is closed with code 1008 and the reason.
+that one agent). Nothing else is accepted: an API key or client secret in a URL ends up
+in proxy and access logs, and a TwiML bin is no place for a key that can do more than
+answer this agent's calls. The agent is ``?agent=`` or ``customParameters.agent``. A
+refused stream is closed with code 1008 and the reason; so is a socket that sends no
+``start`` within ``START_TIMEOUT_S`` (nothing is held for it meanwhile: no session slot
+is taken before the token has been checked).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -26,7 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from agent_server.api.agents import TELEPHONY_PREFIX, telephony_principal
 from agent_server.api.common import ctx_of
-from agent_server.errors import ApiError
+from agent_server.errors import ApiError, Unauthorized
 from agent_server.realtime.audio import Decoder, Encoder
 from agent_server.realtime.opening import Opened, open_session
 from agent_server.realtime.session import RealtimeSession
@@ -34,6 +38,8 @@ from agent_server.realtime.session import RealtimeSession
 log = logging.getLogger("agent_server.realtime")
 FRAME_BYTES = 160  # 20 ms of μ-law at 8 kHz
 ULAW_SILENCE = b"\xff"
+# Twilio sends `connected` and `start` at once; a socket silent for this long is not Twilio.
+START_TIMEOUT_S = 5.0
 
 
 class TwilioTransport:
@@ -88,23 +94,32 @@ async def _open(ws: WebSocket, params: dict[str, Any]) -> Opened:
     agent = ws.query_params.get("agent") or params.get("agent") or None
     token = token if isinstance(token, str) and token else None
     agent = agent if isinstance(agent, str) else None
-    if token and token.startswith(TELEPHONY_PREFIX):
-        who = await telephony_principal(ctx_of(ws), agent, token)
-        return await open_session(ws, agent=agent, who=who)
-    return await open_session(ws, secret=token, agent=agent)
+    if not token or not token.startswith(TELEPHONY_PREFIX):
+        raise Unauthorized("Use the agent's telephony token (tel_...) as ?token= or "
+                           "customParameters.token; API keys are not accepted.", code="invalid_telephony_token")
+    who = await telephony_principal(ctx_of(ws), agent, token)
+    return await open_session(ws, agent=agent, who=who)
+
+
+async def _wait_start(ws: WebSocket) -> dict[str, Any] | None:
+    while True:
+        msg = json.loads(await ws.receive_text())
+        if isinstance(msg, dict) and msg.get("event") == "start":
+            return msg
+        if isinstance(msg, dict) and msg.get("event") == "stop":
+            return None
 
 
 async def twilio_websocket(ws: WebSocket) -> None:
     await ws.accept()
-    start: dict[str, Any] | None = None
     try:
-        while start is None:
-            msg = json.loads(await ws.receive_text())
-            if isinstance(msg, dict) and msg.get("event") == "start":
-                start = msg
-            elif isinstance(msg, dict) and msg.get("event") == "stop":
-                return
+        start = await asyncio.wait_for(_wait_start(ws), START_TIMEOUT_S)
+    except TimeoutError:
+        await ws.close(1008, f"No 'start' message within {START_TIMEOUT_S:.0f} s.")
+        return
     except (WebSocketDisconnect, ValueError, RuntimeError):
+        return
+    if start is None:
         return
     info = start.get("start") if isinstance(start.get("start"), dict) else {}
     params = info.get("customParameters") if isinstance(info.get("customParameters"), dict) else {}
