@@ -191,3 +191,11 @@ async def test_telephony_token_auth_and_rotation(rt_server: LiveServer, agent_id
     phone = await Phone.dial(_url(rt_server, agent=agent_id, token=new))
     await phone.until("media")
     await phone.hang_up()
+
+
+async def test_socket_without_start_is_closed(rt_server: LiveServer) -> None:
+    """An unauthenticated socket can't linger: no valid `start` within 5 s, it is closed."""
+    async with websockets.connect(_url(rt_server)) as ws:
+        await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+        await asyncio.wait_for(ws.wait_closed(), 30)
+    assert ws.close_code == 1008 and "start" in ws.close_reason
