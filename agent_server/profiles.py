@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     from voices.profile import VoiceProfile
 
 STOCK_VOICES = {"joe": "Joe (US English, Piper en_US-joe-medium)"}
+# OpenAI's voice names, so unchanged OpenAI code runs: each speaks as a stock voice.
+OPENAI_VOICE_ALIASES = {name: "joe" for name in (
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse")}
+
+
+def stock_voice(voice: str) -> str | None:
+    """The stock voice ``voice`` names (itself or through an OpenAI alias), else None."""
+    if voice in STOCK_VOICES:
+        return voice
+    return OPENAI_VOICE_ALIASES.get(voice)
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,9 @@ class ProfileCache:
 
     async def resolve(self, tenant: str, voice: str) -> ResolvedVoice:
         """Raises NotFound (unknown, deleted, other tenant) or Conflict (not ready)."""
-        if voice in STOCK_VOICES:
-            return ResolvedVoice(voice, None)
+        stock = stock_voice(voice)
+        if stock is not None:
+            return ResolvedVoice(stock, None)
         doc = await self.store.get("voice", tenant, voice)
         if doc is None:
             self.invalidate(voice)

@@ -131,9 +131,12 @@ class Agent(_Model):
     voice: str | None = None
     greeting: str | None = None
     instructions: str | None = None
+    knowledge: str | None = None
     responder: dict[str, Any] | None = None
     turn_detection: dict[str, Any] | None = None
     created_at: int | None = None
+    # "ready", "pending", "failed", or "deleted" (the clone was deleted after it was chosen).
+    voice_status: str | None = None
 
 
 @dataclass(kw_only=True)

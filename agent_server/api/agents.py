@@ -17,11 +17,18 @@ from agent_server.auth import Principal
 from agent_server.context import ServerContext
 from agent_server.errors import BadRequest, NotFound, Unauthorized
 from agent_server.ids import new_id
+from agent_server.profiles import stock_voice
 from agent_server.responders import validate_responder_config
 
 KIND = "agent"
 _MAX_TEXT = 4096
 _MAX_INSTRUCTIONS = 32768
+# The embedded responder embeds every sentence of the knowledge text at a session's
+# first question: 32k characters (~300 sentences) take about a second on one core.
+MAX_KNOWLEDGE = 32768
+# Bodies up to twice the JSON limit elsewhere, so an over-long knowledge text is told
+# its own limit rather than "body too large".
+_MAX_BODY = 2 << 20
 TELEPHONY_PREFIX = "tel_"
 
 
@@ -88,7 +95,10 @@ def _text(body: dict[str, Any], key: str, limit: int, *, required: bool = False)
             raise BadRequest(f"'{key}' is required.", param=key)
         return None
     v = body[key]
-    if not isinstance(v, str) or len(v) > limit or (required and not v.strip()):
+    if isinstance(v, str) and len(v) > limit:
+        raise BadRequest(f"'{key}' is {len(v)} characters; the maximum is {limit}. Keep the text to the "
+                         "facts callers ask about.", param=key, code=f"{key}_too_long")
+    if not isinstance(v, str) or (required and not v.strip()):
         raise BadRequest(f"'{key}' must be a string of at most {limit} characters"
                          + (" and not empty." if required else "."), param=key)
     return v.strip() if key == "name" else v
@@ -109,7 +119,7 @@ async def _check_voice(ctx: ServerContext, tenant: str, voice: Any) -> str:
 async def create_agent(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "agents:write")
-    body = await json_body(request)
+    body = await json_body(request, _MAX_BODY)
     name = _text(body, "name", 100, required=True)
     voice = await _check_voice(ctx, who.tenant, body.get("voice", "joe"))
     turn = (validate_turn_detection(body["turn_detection"], default_turn_detection(ctx))
@@ -118,13 +128,14 @@ async def create_agent(request: Request) -> JSONResponse:
         "id": new_id("agent"), "object": "agent", "name": name, "voice": voice,
         "greeting": _text(body, "greeting", _MAX_TEXT) or "",
         "instructions": _text(body, "instructions", _MAX_INSTRUCTIONS) or "",
+        "knowledge": _text(body, "knowledge", MAX_KNOWLEDGE) or "",
         "responder": _responder(body.get("responder")),
         "turn_detection": turn,
         "telephony_token": new_telephony_token(),
         "created_at": int(time.time()),
     }
     await ctx.store.insert(KIND, who.tenant, doc["id"], doc)
-    return JSONResponse(doc, status_code=201)
+    return JSONResponse(await shown(ctx, who.tenant, doc), status_code=201)
 
 
 def _responder(value: Any) -> dict[str, Any]:
@@ -144,7 +155,8 @@ def visible(doc: dict[str, Any], who: Principal) -> dict[str, Any]:
 async def get_agent(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "agents:read")
-    return JSONResponse(visible(await load_agent(ctx, who.tenant, request.path_params["agent_id"]), who))
+    doc = await load_agent(ctx, who.tenant, request.path_params["agent_id"])
+    return JSONResponse(visible(await shown(ctx, who.tenant, doc), who))
 
 
 async def load_agent(ctx: ServerContext, tenant: str, agent_id: str) -> dict[str, Any]:
@@ -154,29 +166,55 @@ async def load_agent(ctx: ServerContext, tenant: str, agent_id: str) -> dict[str
     return doc
 
 
+async def voice_status(ctx: ServerContext, tenant: str, voice: str) -> str:
+    """Whether the agent's voice speaks today: ``ready``, ``pending``, ``failed``, or
+    ``deleted`` (the clone was deleted after the agent chose it)."""
+    if stock_voice(voice) is not None:
+        return "ready"
+    doc = await ctx.store.get("voice", tenant, voice)
+    return "deleted" if doc is None else str(doc.get("status", "ready"))
+
+
+async def shown(ctx: ServerContext, tenant: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """An agent as the API answers it: the stored record plus its voice's status now."""
+    return {**doc, "voice_status": await voice_status(ctx, tenant, doc.get("voice", ""))}
+
+
+async def agents_using_voice(ctx: ServerContext, tenant: str, voice: str) -> list[dict[str, str]]:
+    """``{"id", "name"}`` of every agent of the tenant that speaks with ``voice``."""
+    out: list[dict[str, str]] = []
+    after = None
+    while True:
+        page = await ctx.store.list(KIND, tenant, 100, after)
+        out += [{"id": a["id"], "name": a.get("name", "")} for a in page.data if a.get("voice") == voice]
+        if not page.has_more or not page.data:
+            return out
+        after = page.data[-1]["id"]
+
+
 async def list_agents(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "agents:read")
     limit, after = page_params(request, ctx.settings.limits.max_list_limit)
     page = await ctx.store.list(KIND, who.tenant, limit, after)
-    return JSONResponse({"object": "list", "data": [visible(d, who) for d in page.data],
-                         "has_more": page.has_more})
+    data = [visible(await shown(ctx, who.tenant, a), who) for a in page.data]
+    return JSONResponse({"object": "list", "data": data, "has_more": page.has_more})
 
 
 async def update_agent(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "agents:write")
     doc = await load_agent(ctx, who.tenant, request.path_params["agent_id"])
-    body = await json_body(request)
-    unknown = set(body) - {"name", "voice", "greeting", "instructions", "responder", "turn_detection",
-                           "telephony_token"}
+    body = await json_body(request, _MAX_BODY)
+    unknown = set(body) - {"name", "voice", "greeting", "instructions", "knowledge", "responder",
+                           "turn_detection", "telephony_token"}
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.", param=sorted(unknown)[0])
     if "name" in body:
         doc["name"] = _text(body, "name", 100, required=True)
     if "voice" in body:
         doc["voice"] = await _check_voice(ctx, who.tenant, body["voice"])
-    for key, limit in (("greeting", _MAX_TEXT), ("instructions", _MAX_INSTRUCTIONS)):
+    for key, limit in (("greeting", _MAX_TEXT), ("instructions", _MAX_INSTRUCTIONS), ("knowledge", MAX_KNOWLEDGE)):
         if key in body:
             doc[key] = _text(body, key, limit) or ""
     if "responder" in body:
@@ -191,7 +229,7 @@ async def update_agent(request: Request) -> JSONResponse:
         doc["telephony_token"] = new_telephony_token()
     if not await ctx.store.replace(KIND, who.tenant, doc["id"], doc):
         raise NotFound(f"No agent '{doc['id']}'.", code="agent_not_found")
-    return JSONResponse(doc)
+    return JSONResponse(await shown(ctx, who.tenant, doc))
 
 
 async def delete_agent(request: Request) -> JSONResponse:

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from agent_server.api.common import ctx_of
 from agent_server.auth import authenticate
-from agent_server.profiles import STOCK_VOICES
+from agent_server.profiles import OPENAI_VOICE_ALIASES, STOCK_VOICES
 
 SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts")
 
@@ -20,6 +20,9 @@ async def list_voices(request: Request) -> JSONResponse:
     who = await authenticate(request, ctx.store)
     data = [{"id": v, "object": "voice", "name": name, "type": "stock", "status": "ready"}
             for v, name in STOCK_VOICES.items()]
+    data += [{"id": alias, "object": "voice", "name": f"{alias} (OpenAI name; speaks as {stock})",
+              "type": "stock", "alias_of": stock, "status": "ready"}
+             for alias, stock in OPENAI_VOICE_ALIASES.items()]
     if who.has("voice:read") or who.has("audio:speech"):
         after = None
         while True:

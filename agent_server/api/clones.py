@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from agent_server.api.agents import agents_using_voice
 from agent_server.api.common import ctx_of, page_params, principal, read_body
 from agent_server.errors import BadRequest, InvalidAudio, NotFound, PayloadTooLarge, UnsupportedMediaType
 from agent_server.ids import new_id
@@ -113,7 +114,9 @@ async def delete_clone(request: Request) -> JSONResponse:
     await ctx.store.delete_blob(ref_blob(voice_id))
     await ctx.store.delete_blob(profile_blob(voice_id))
     ctx.profiles.invalidate(voice_id)
-    return JSONResponse({"id": voice_id, "object": "voice", "deleted": True})
+    # Deleting a voice in use is allowed; the answer names the agents now without one.
+    agents = await agents_using_voice(ctx, who.tenant, voice_id)
+    return JSONResponse({"id": voice_id, "object": "voice", "deleted": True, "agents": agents})
 
 
 async def clones(request: Request) -> JSONResponse:

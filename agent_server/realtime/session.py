@@ -90,7 +90,8 @@ class RealtimeSession(ClientEvents, Replies):
         self.output_format = "audio/pcm"
         self.decoder = rt_audio.Decoder(self.input_format)
         self.encoder = rt_audio.Encoder(self.output_format)
-        self.responder = build_responder(agent.get("responder"), self.instructions)
+        self.responder = build_responder(agent.get("responder"), self.instructions,
+                                         knowledge=agent.get("knowledge") or "", name=agent.get("name") or "")
         self.history: list[Message] = []
         self._vad_model: Any = None
         self.vad: VadDetector | None = None

@@ -1,7 +1,8 @@
 """How an agent decides what to say: one small interface, several implementations.
 
 - :mod:`.knowledge` — the embedded default: intents with example phrases and answers,
-  matched robustly to ASR errors, with slot filling; needs no network.
+  matched robustly to ASR errors, with slot filling, then answers found in the agent's
+  own instructions and knowledge text (:mod:`.facts`); needs no network.
 - :mod:`.openai_chat` — any OpenAI-compatible chat-completions server, streamed.
 
 A responder is built per session from the agent's ``responder`` config, so a PATCH to
@@ -36,12 +37,15 @@ def validate_responder_config(value: Any) -> dict[str, Any]:
     raise ValueError(f"unknown type {kind!r}; use 'knowledge' or 'openai'")
 
 
-def build_responder(config: dict[str, Any] | None, instructions: str = "") -> Responder:
+def build_responder(config: dict[str, Any] | None, instructions: str = "", *, knowledge: str = "",
+                    name: str = "") -> Responder:
+    """``knowledge`` and ``name`` are the agent's: the embedded responder answers from
+    the knowledge text and introduces itself by name; a chat server gets neither."""
     config = validate_responder_config(config)
     if config["type"] == "knowledge":
         from agent_server.responders.knowledge import KnowledgeResponder
 
-        return KnowledgeResponder(config)
+        return KnowledgeResponder(config, knowledge=knowledge, name=name)
     from agent_server.responders.openai_chat import OpenAIChatResponder
 
     return OpenAIChatResponder(config, instructions)

@@ -47,6 +47,40 @@ def _json_body(value: str | None) -> dict[str, Any] | None:
     return body
 
 
+def _knowledge(value: str | None) -> str | None:
+    """``--knowledge`` takes the text itself or ``@file``."""
+    if value is None or not value.startswith("@"):
+        return value
+    try:
+        return Path(value[1:]).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        _usage_error(f"--knowledge: {exc}")
+
+
+def _intents(values: list[str] | None) -> list[dict[str, Any]] | None:
+    """``--intent "EXAMPLE | EXAMPLE -> ANSWER"``: example phrases split by ``|``, the
+    answer after the first ``->``."""
+    if not values:
+        return None
+    intents = []
+    for value in values:
+        examples, arrow, answer = value.partition("->")
+        phrases = [e.strip() for e in examples.split("|") if e.strip()]
+        if not arrow or not phrases or not answer.strip():
+            _usage_error(f'--intent {value!r}: write "example | another example -> the answer".')
+        intents.append({"examples": phrases, "answer": answer.strip()})
+    return intents
+
+
+def _with_intents(responder: Any, intents: list[dict[str, Any]] | None) -> Any:
+    """The responder config with its intents replaced (an openai responder becomes the
+    embedded one: intents are the embedded responder's)."""
+    if intents is None:
+        return responder
+    base = dict(responder) if isinstance(responder, dict) and responder.get("type", "knowledge") == "knowledge" else {}
+    return {**base, "type": "knowledge", "intents": intents}
+
+
 def _show_agent(agent: Agent, as_json: bool) -> None:
     if as_json:
         _print_json(agent.to_dict())
@@ -60,6 +94,12 @@ def _print_agent(agent: Agent) -> None:
     details.add_row("Voice", agent.voice or "-")
     details.add_row("Greeting", agent.greeting or "-")
     details.add_row("Instructions", agent.instructions or "-")
+    if agent.knowledge:
+        first = agent.knowledge.strip().splitlines()[0]
+        more = "…" if len(first) > 60 else ""
+        details.add_row("Knowledge", f"{len(agent.knowledge)} characters: {first[:60]}{more}")
+    if agent.voice_status and agent.voice_status != "ready":
+        details.add_row("Voice status", agent.voice_status)
     details.add_row("Responder", json.dumps(agent.responder) if agent.responder is not None else "-")
     details.add_row("Turn detection", json.dumps(agent.turn_detection) if agent.turn_detection is not None else "-")
     details.add_row("Created", _when(agent.created_at))
@@ -70,6 +110,15 @@ NameOpt = Annotated[str | None, typer.Option("--name", help="Agent name.")]
 VoiceOpt = Annotated[str | None, typer.Option("--voice", help="Stock voice or a ready clone id.")]
 GreetingOpt = Annotated[str | None, typer.Option("--greeting", help="First thing the agent says.")]
 InstructionsOpt = Annotated[str | None, typer.Option("--instructions", help="How the agent behaves.")]
+KnowledgeOpt = Annotated[
+    str | None,
+    typer.Option("--knowledge", help="Facts the agent answers questions from: the text, or @file."),
+]
+IntentOpt = Annotated[
+    list[str] | None,
+    typer.Option("--intent", help='A fixed answer: "example | another example -> answer" (repeatable; '
+                                  "replaces the agent's intents)."),
+]
 JsonBodyOpt = Annotated[
     str | None,
     typer.Option("--json-body", help="Full agent object as JSON, @file or - (stdin); flags override its fields."),
@@ -83,6 +132,8 @@ def agents_create(
     voice: VoiceOpt = None,
     greeting: GreetingOpt = None,
     instructions: InstructionsOpt = None,
+    knowledge: KnowledgeOpt = None,
+    intent: IntentOpt = None,
     json_body: JsonBodyOpt = None,
     json_flag: JsonFlag = False,
 ) -> None:
@@ -91,6 +142,12 @@ def agents_create(
     body = _json_body(json_body) or {}
     if name is None and "name" not in body:
         _usage_error('--name (or a "name" in --json-body) is required.')
+    knowledge = _knowledge(knowledge)
+    if knowledge is not None:
+        body["knowledge"] = knowledge
+    intents = _intents(intent)
+    if intents is not None:
+        body["responder"] = _with_intents(body.get("responder"), intents)
     pyai = _state(ctx).client()
     with _api_errors(as_json):
         agent = pyai.agents.create(
@@ -147,6 +204,8 @@ def agents_update(
     voice: VoiceOpt = None,
     greeting: GreetingOpt = None,
     instructions: InstructionsOpt = None,
+    knowledge: KnowledgeOpt = None,
+    intent: IntentOpt = None,
     json_body: JsonBodyOpt = None,
     json_flag: JsonFlag = False,
 ) -> None:
@@ -155,10 +214,18 @@ def agents_update(
     body = _json_body(json_body) or {}
     fields = {"name": name, "voice": voice, "greeting": greeting, "instructions": instructions}
     given = {k: v for k, v in fields.items() if v is not None}
-    if not given and not body:
-        _usage_error("Nothing to update: pass --name, --voice, --greeting, --instructions or --json-body.")
+    knowledge = _knowledge(knowledge)
+    if knowledge is not None:
+        body["knowledge"] = knowledge
+    intents = _intents(intent)
+    if not given and not body and intents is None:
+        _usage_error("Nothing to update: pass --name, --voice, --greeting, --instructions, --knowledge, "
+                     "--intent or --json-body.")
     pyai = _state(ctx).client()
     with _api_errors(as_json):
+        if intents is not None:
+            current = body.get("responder", pyai.agents.get(agent_id).responder)
+            body["responder"] = _with_intents(current, intents)
         agent = pyai.agents.update(
             agent_id,
             name=given.get("name", NOT_GIVEN),

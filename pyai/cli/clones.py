@@ -243,6 +243,9 @@ def clones_delete(
         _print_json(deleted.to_dict())
     else:
         typer.echo(f"{deleted.id} deleted")
+        for agent in deleted.extra.get("agents") or []:
+            err.print(f"Agent {agent['id']} ({agent['name']}) has no voice now: "
+                      f"pyai agents update {agent['id']} --voice joe", markup=False)
 
 
 # ---- audio ----------------------------------------------------------------------------

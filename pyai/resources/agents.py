@@ -68,6 +68,7 @@ class Agents:
         voice: str | None = None,
         greeting: str | None = None,
         instructions: str | None = None,
+        knowledge: str | None = None,
         responder: dict[str, Any] | None = None,
         turn_detection: dict[str, Any] | None = None,
         extra_body: dict[str, Any] | None = None,
@@ -75,13 +76,15 @@ class Agents:
         """Create an agent; omitted fields take the server's defaults.
 
         ``voice`` must be a stock id or a ready clone of the same tenant (the server
-        checks). ``extra_body`` carries fields newer than this SDK.
+        checks). ``knowledge`` is text the embedded responder answers questions from.
+        ``extra_body`` carries fields newer than this SDK.
         """
         fields = {
             "name": name,
             "voice": voice,
             "greeting": greeting,
             "instructions": instructions,
+            "knowledge": knowledge,
             "responder": responder,
             "turn_detection": turn_detection,
         }
@@ -104,6 +107,7 @@ class Agents:
         voice: Any = NOT_GIVEN,
         greeting: Any = NOT_GIVEN,
         instructions: Any = NOT_GIVEN,
+        knowledge: Any = NOT_GIVEN,
         responder: Any = NOT_GIVEN,
         turn_detection: Any = NOT_GIVEN,
         extra_body: dict[str, Any] | None = None,
@@ -114,6 +118,7 @@ class Agents:
             "voice": voice,
             "greeting": greeting,
             "instructions": instructions,
+            "knowledge": knowledge,
             "responder": responder,
             "turn_detection": turn_detection,
         }
@@ -136,6 +141,7 @@ class AsyncAgents:
         voice: str | None = None,
         greeting: str | None = None,
         instructions: str | None = None,
+        knowledge: str | None = None,
         responder: dict[str, Any] | None = None,
         turn_detection: dict[str, Any] | None = None,
         extra_body: dict[str, Any] | None = None,
@@ -145,6 +151,7 @@ class AsyncAgents:
             "voice": voice,
             "greeting": greeting,
             "instructions": instructions,
+            "knowledge": knowledge,
             "responder": responder,
             "turn_detection": turn_detection,
         }
@@ -167,6 +174,7 @@ class AsyncAgents:
         voice: Any = NOT_GIVEN,
         greeting: Any = NOT_GIVEN,
         instructions: Any = NOT_GIVEN,
+        knowledge: Any = NOT_GIVEN,
         responder: Any = NOT_GIVEN,
         turn_detection: Any = NOT_GIVEN,
         extra_body: dict[str, Any] | None = None,
@@ -176,6 +184,7 @@ class AsyncAgents:
             "voice": voice,
             "greeting": greeting,
             "instructions": instructions,
+            "knowledge": knowledge,
             "responder": responder,
             "turn_detection": turn_detection,
         }

@@ -150,6 +150,8 @@ def test_speech_error_leaves_no_file(run: Run, tmp_path: Path) -> None:
         ("voice", "clones", "create", "--name", "x", "--file", "/does/not/exist.wav"),
         ("agents", "create", "--json-body", "{not json"),
         ("agents", "update", "agent_x"),
+        ("agents", "create", "--name", "x", "--intent", "no arrow here"),
+        ("agents", "create", "--name", "x", "--knowledge", "@/does/not/exist.txt"),
         ("voice", "clones", "frobnicate"),
     ],
 )
@@ -204,6 +206,27 @@ def test_agents_commands(run: Run, tmp_path: Path) -> None:
         deleted = run("agents", "delete", agent_id)
         assert deleted.exit_code == 0 and deleted.stdout.strip() == f"{agent_id} deleted"
     assert run("agents", "get", agent["id"]).exit_code == 1
+
+
+def test_agents_knowledge_and_intents(run: Run, tmp_path: Path) -> None:
+    facts = tmp_path / "facts.txt"
+    facts.write_text("We are open from nine to five on weekdays.\nParking is free behind the building.\n")
+    created = run(
+        "agents", "create", "--name", "Desk", "--knowledge", f"@{facts}",
+        "--intent", "can I book | I want an appointment -> Call us to book.",
+        "--intent", "goodbye->Bye!", "--json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    agent = json.loads(created.stdout)
+    assert agent["knowledge"] == facts.read_text()
+    assert [(i["examples"], i["answer"]) for i in agent["responder"]["intents"]] == [
+        (["can I book", "I want an appointment"], "Call us to book."), (["goodbye"], "Bye!")]
+    updated = json.loads(run("agents", "update", agent["id"], "--knowledge", "Inline text.",
+                             "--intent", "hi -> Hello.", "--json").stdout)
+    assert updated["knowledge"] == "Inline text." and len(updated["responder"]["intents"]) == 1
+    shown = run("agents", "get", agent["id"]).stdout
+    assert "Knowledge" in shown and "12 characters" in shown
+    assert run("agents", "delete", agent["id"]).exit_code == 0
 
 
 def test_python_dash_m_entry_point(cli_env: dict[str, str]) -> None:

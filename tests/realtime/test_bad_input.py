@@ -90,9 +90,15 @@ async def test_deleted_voice_fails_clearly(rt_server: LiveServer) -> None:
         "id": "agent_orphan", "object": "agent", "name": "o", "voice": "voice_gone", "greeting": "",
         "instructions": "", "responder": {"type": "knowledge"}, "turn_detection": None, "created_at": 0})
     await store.close()
-    status, body = await _status(f"{rt_server.ws_url}/v1/realtime?agent=agent_orphan", rt_server.api_key)
-    assert status == 409 and body["error"]["code"] == "voice_not_found"
-    assert "deleted" in body["error"]["message"]
+    # Told as an error event on the open socket (what realtime clients show), then closed.
+    ws = await websockets.connect(f"{rt_server.ws_url}/v1/realtime?agent=agent_orphan",
+                                  additional_headers={"Authorization": f"Bearer {rt_server.api_key}"})
+    ev = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert ev["type"] == "error" and ev["error"]["code"] == "voice_not_found"
+    assert "deleted" in ev["error"]["message"] and "agent_orphan" in ev["error"]["message"]
+    with pytest.raises(websockets.exceptions.ConnectionClosed):
+        await asyncio.wait_for(ws.recv(), 10)
+    assert ws.close_code == 1008
 
 
 async def test_session_limit_and_disconnects(rt_server: LiveServer, agent_id: str) -> None:

@@ -70,3 +70,21 @@ def test_agent_scopes(rt_server: LiveServer) -> None:
     with httpx.Client(base_url=rt_server.base_url, headers={"authorization": f"Bearer {rt}"}) as c:
         assert c.get("/v1/agents").status_code == 403
     assert httpx.get(f"{rt_server.base_url}/v1/agents").status_code == 401
+
+
+def test_agent_knowledge(rt_server: LiveServer) -> None:
+    with rt_server.client() as c:
+        text = "We are open from nine to five on weekdays. Parking is free behind the building."
+        r = c.post("/v1/agents", json={"name": "desk", "knowledge": text})
+        assert r.status_code == 201 and r.json()["knowledge"] == text and r.json()["voice_status"] == "ready"
+        agent_id = r.json()["id"]
+        # A knowledge text of 1 MB: a clear 400 naming the limit, and nothing saved.
+        huge = "All work and no play. " * 48_000
+        r = c.post("/v1/agents", json={"name": "huge", "knowledge": huge})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "knowledge_too_long"
+        assert "32768" in r.json()["error"]["message"]
+        r = c.patch(f"/v1/agents/{agent_id}", json={"knowledge": huge, "name": "renamed"})
+        assert r.status_code == 400
+        got = c.get(f"/v1/agents/{agent_id}").json()
+        assert got["knowledge"] == text and got["name"] == "desk"
+        assert not [a for a in c.get("/v1/agents", params={"limit": 100}).json()["data"] if a["name"] == "huge"]

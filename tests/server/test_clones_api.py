@@ -66,7 +66,7 @@ def test_get_list_delete_roundtrip(live_server: LiveServer, speech_wav: bytes) -
     assert page2["data"][0]["id"] == ids[0]
     for vid in ids:
         r = httpx.delete(f"{live_server.base_url}/v1/voice/clones/{vid}", headers=h)
-        assert r.json() == {"id": vid, "object": "voice", "deleted": True}
+        assert r.json() == {"id": vid, "object": "voice", "deleted": True, "agents": []}
         assert httpx.get(f"{live_server.base_url}/v1/voice/clones/{vid}", headers=h).status_code == 404
     # Deleted while its job may still be queued or running: it never comes back.
     time.sleep(1.0)

@@ -53,14 +53,20 @@ def _subprotocol(ws: WebSocket) -> str | None:
     return "realtime" if "realtime" in offered else None
 
 
+# Refusals about the agent's voice are told as an ``error`` event, which every realtime
+# client shows, rather than an HTTP answer to the upgrade that most WebSocket libraries
+# reduce to "server rejected WebSocket connection: HTTP 409".
+_AS_EVENT = {"voice_not_found", "voice_not_ready"}
+
+
 async def reject(ws: WebSocket, exc: ApiError) -> None:
-    if "websocket.http.response" in ws.scope.get("extensions", {}):
+    if "websocket.http.response" in ws.scope.get("extensions", {}) and exc.code not in _AS_EVENT:
         await ws.send_denial_response(exc.to_response())
         return
     await ws.accept(subprotocol=_subprotocol(ws))
     await ws.send_text(json.dumps({"type": "error", "event_id": "event_reject", "error": {
         "type": exc.type, "code": exc.code, "message": exc.message}}))
-    await ws.close(1008 if exc.status in (401, 403) else 1013 if exc.status in (429, 503) else 1011)
+    await ws.close(1008 if exc.status in (401, 403, 409) else 1013 if exc.status in (429, 503) else 1011)
 
 
 async def realtime_websocket(ws: WebSocket) -> None:
