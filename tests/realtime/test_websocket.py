@@ -73,7 +73,8 @@ async def test_reply_of_many_sentences_completes(rt_server: LiveServer) -> None:
     c = await Client.connect(f"{rt_server.ws_url}/v1/realtime?agent={r.json()['id']}", rt_server.api_key)
     await c.until("session.created")
     await c.send("conversation.item.create", item={"type": "message", "role": "user",
-                                                   "content": [{"type": "input_text", "text": "hello there"}]})
+                                                   "content": [{"type": "input_text",
+                                                                "text": "what is the capital of peru"}]})
     await c.send("response.create")
     done = await c.until("response.done", 60)
     assert done["response"]["status"] == "completed"
