@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -25,6 +27,7 @@ from agent_server.housekeeping import housekeeping
 from agent_server.metrics import Metrics
 from agent_server.middleware import MetricsMiddleware
 from agent_server.profiles import ProfileCache
+from agent_server.rate_limits import Limiter
 from agent_server.realtime import routes as realtime_routes
 from agent_server.stores import Store, open_store
 
@@ -61,6 +64,7 @@ def create_app(
         settings=settings, store=store, metrics=Metrics(),
         cpu=ThreadPoolExecutor(settings.models.cpu_pool_size, thread_name_prefix="cpu"),
         profiles=ProfileCache(store, settings.models.profile_cache_size, settings.models.conversion_method),
+        limiter=Limiter(settings, getattr(store, "r", None)),
     )
 
     @contextlib.asynccontextmanager
@@ -101,6 +105,8 @@ def create_app(
         exception_handlers={
             errors.ApiError: errors.api_error_handler,
             HTTPException: errors.http_exception_handler,
+            RedisConnectionError: errors.store_error_handler,
+            RedisTimeoutError: errors.store_error_handler,
             Exception: errors.unhandled_error_handler,
         },
         lifespan=lifespan,

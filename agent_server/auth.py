@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
-from agent_server.errors import Forbidden, Unauthorized
+from agent_server.errors import Forbidden, TooManyRequests, Unauthorized
 from agent_server.ids import new_id
 from agent_server.stores.base import ApiKey, Store
 
@@ -83,7 +83,36 @@ def bearer(conn: HTTPConnection) -> str | None:
     return None
 
 
+def client_address(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"
+
+
 async def authenticate(conn: HTTPConnection, store: Store, secret: str | None = None) -> Principal:
+    """The caller, counted against the per-key request rate; failures are counted per
+    client address, and an address past its failure budget is refused before any lookup."""
+    ctx = getattr(conn.app.state, "ctx", None)
+    limiter = ctx.limiter if ctx is not None else None
+    if limiter is None:
+        return await _authenticate(conn, store, secret)
+    lim = ctx.settings.limits
+    address = client_address(conn)
+    wait = await limiter.over("failed_auth_limit", lim.failed_auth_per_address_per_min, "minute", address)
+    if wait is not None:
+        raise TooManyRequests(f"Too many failed authentications from {address} (limit "
+                              f"{lim.failed_auth_per_address_per_min} per minute); wait and retry "
+                              "with a valid key.", code="failed_auth_limit", retry_after=wait)
+    try:
+        who = await _authenticate(conn, store, secret)
+    except Unauthorized:
+        await limiter.count_only("failed_auth_limit", lim.failed_auth_per_address_per_min, "minute", address)
+        raise
+    await limiter.hit("key_rate_limit", lim.requests_per_key_per_s, "second", who.key_id,
+                      f"This key is over its limit of {lim.requests_per_key_per_s} requests per second; "
+                      "slow down and retry after the Retry-After seconds.")
+    return who
+
+
+async def _authenticate(conn: HTTPConnection, store: Store, secret: str | None = None) -> Principal:
     secret = secret or bearer(conn)
     if not secret:
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
@@ -104,14 +133,16 @@ async def authenticate(conn: HTTPConnection, store: Store, secret: str | None = 
     return Principal(key.tenant, frozenset(key.scopes), key.id, key.agent)
 
 
-async def still_valid(store: Store, key_id: str) -> bool:
-    """Whether a key (and the key behind it, for a client secret) still works: sessions
-    opened with it check this while they run, so revoking a key ends them."""
+async def key_problem(store: Store, key_id: str) -> str | None:
+    """Why a key no longer works (revoked, expired, its parent key revoked), or None.
+    Sessions opened with it check this while they run, so revoking a key ends them."""
     if key_id.startswith("telephony:"):
-        return True
+        return None  # checked through the agent: a rotated token ends nothing already open
     key = await store.get_key(key_id)
     if key is None or key.revoked:
-        return False
+        return "The key this session was opened with was revoked."
+    if key.expires_at is not None and key.expires_at < time.time():
+        return "The client secret this session was opened with has expired."
     if key.parent is not None:
-        return await still_valid(store, key.parent)
-    return True
+        return await key_problem(store, key.parent)
+    return None

@@ -26,7 +26,18 @@ class LimitSettings:
     max_audio_s: float = 60.0
     max_speech_chars: int = 4096
     max_list_limit: int = 100
-    max_realtime_sessions: int = 32
+    max_realtime_sessions: int = 32  # per process
+    # Rates; 0 turns one off. On Redis every process shares one budget.
+    requests_per_key_per_s: int = 50
+    failed_auth_per_address_per_min: int = 60
+    client_secrets_per_key_per_min: int = 30
+    # Concurrency; 0 turns one off. Per tenant: shared by every process on one Redis.
+    max_realtime_sessions_per_tenant: int = 16
+    speech_in_flight_per_tenant: int = 4
+    speech_queue_per_tenant: int = 16
+    speech_queue_timeout_s: float = 30.0
+    # Per process: each upload is buffered whole (up to max_upload_bytes) while it is read.
+    max_concurrent_uploads: int = 4
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,10 @@ class RealtimeSettings:
     silence_duration_ms: int = 500
     # A session with no audio or events from the client for this long is closed.
     idle_timeout_s: float = 300.0
+    # A WebRTC call whose peer has not connected this long after the answer is ended.
+    connect_timeout_s: float = 10.0
+    # Every session ends at this age (0: no limit); a client secret's expiry ends it sooner.
+    max_session_s: float = 3600.0
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from agent_server.config import Settings
 from agent_server.metrics import Metrics
 from agent_server.profiles import ProfileCache
+from agent_server.rate_limits import Limiter
 from agent_server.stores.base import Store
 
 T = TypeVar("T")
@@ -29,6 +30,7 @@ class ServerContext:
     # Blocking model and DSP work; bounded so the event loop only moves bytes.
     cpu: ThreadPoolExecutor
     profiles: ProfileCache
+    limiter: Limiter
     extras: dict[str, Any] = field(default_factory=dict)
     models_ready: bool = False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -11,18 +13,26 @@ class ApiError(Exception):
     type = "invalid_request_error"
     code = "invalid_request"
 
-    def __init__(self, message: str, *, code: str | None = None, param: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, param: str | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.param = param
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.retry_after is None:
+            return {}
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after)))}
 
     def to_response(self) -> JSONResponse:
         body: dict[str, object] = {"type": self.type, "code": self.code, "message": self.message}
         if self.param:
             body["param"] = self.param
-        return JSONResponse({"error": body}, status_code=self.status)
+        return JSONResponse({"error": body}, status_code=self.status, headers=self.headers)
 
 
 class BadRequest(ApiError):
@@ -74,15 +84,24 @@ class UnsupportedMediaType(ApiError):
 
 
 class TooManyRequests(ApiError):
+    """Always says which limit (``code``) and when to come back (``Retry-After``)."""
+
     status = 429
     type = "rate_limit_error"
     code = "rate_limited"
+
+    def __init__(self, message: str, *, code: str, retry_after: float, param: str | None = None) -> None:
+        super().__init__(message, code=code, param=param, retry_after=retry_after)
 
 
 class ServiceUnavailable(ApiError):
     status = 503
     type = "server_error"
     code = "not_ready"
+
+
+class StoreUnavailable(ServiceUnavailable):
+    code = "store_unavailable"
 
 
 async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -102,7 +121,28 @@ async def http_exception_handler(request: Request, exc: Exception) -> JSONRespon
     )
 
 
+STORE_RETRY_S = 2.0
+
+
+def store_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means the store (Redis) is unreachable or not answering."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return isinstance(exc, RedisConnectionError | RedisTimeoutError)
+
+
+def store_unavailable() -> StoreUnavailable:
+    return StoreUnavailable("The data store is unreachable; retry in a few seconds.", retry_after=STORE_RETRY_S)
+
+
+async def store_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    return store_unavailable().to_response()
+
+
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    if store_error(exc):
+        return store_unavailable().to_response()
     return JSONResponse(
         {"error": {"type": "server_error", "code": "internal_error",
                    "message": "The server hit an unexpected error; the request can be retried."}},

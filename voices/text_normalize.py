@@ -16,10 +16,17 @@ import unicodedata
 from num2words import num2words
 
 MAX_CHARS = 4096
+# The input limit bounds what a request costs only if it holds after expansion: 15
+# digits can become 100 characters of words ("12345678901234 " x 273 read ~37 minutes).
+MAX_SPOKEN_CHARS = 2 * MAX_CHARS
 
 
 class NothingToSpeakError(ValueError):
     """The input has no letters or digits left once symbols and emoji are removed."""
+
+
+class SpokenTooLongError(ValueError):
+    """The input is within the character limit but reads far longer once spelled out."""
 
 
 _TITLES = {
@@ -161,16 +168,37 @@ def normalize(text: str) -> str:
         text,
     )
     text = re.sub(r"(?<=\d)-(?=\d)", " to ", text)
+    text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})\b", _scientific, text)
     text = re.sub(
         r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<!\w)\.\d+",
-        lambda m: _number(("0" if m.group(0).startswith(".") else "") + m.group(0)),
+        _padded_number,
         text,
     )
     for sym, word in _SYMBOLS.items():
         text = text.replace(sym, word)
     text = re.sub(r"[\[\]{}<>|\\^_*`]", " ", text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_SPOKEN_CHARS:
+        raise SpokenTooLongError(
+            f"the input reads as {len(text)} characters once numbers and symbols are spelled out; "
+            f"the limit is {MAX_SPOKEN_CHARS}: split it into several requests")
+    return text
+
+
+def _padded_number(m: re.Match[str]) -> str:
+    """A number's words, kept apart from letters it touches ("mp3", "1e5x"): glued on,
+    "1e5" would read "oneefive"."""
+    words = _number(("0" if m.group(0).startswith(".") else "") + m.group(0))
+    before = m.string[m.start() - 1] if m.start() > 0 else ""
+    after = m.string[m.end()] if m.end() < len(m.string) else ""
+    return (" " if before.isalpha() else "") + words + (" " if after.isalpha() else "")
+
+
+def _scientific(m: re.Match[str]) -> str:
+    """``1e308`` is "one times ten to the power of three hundred and eight", not a word."""
+    sign = "minus " if m.group(2) == "-" else ""
+    return f"{_number_text(m.group(1))} times ten to the power of {sign}{_words(int(m.group(3)))}"
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")

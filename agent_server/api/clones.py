@@ -44,6 +44,17 @@ async def create_clone(request: Request) -> JSONResponse:
         ("multipart/form-data", "application/x-www-form-urlencoded")
     ):
         raise UnsupportedMediaType("Upload the clip as multipart/form-data with fields 'name' and 'file'.")
+    uploads = ctx.settings.limits.max_concurrent_uploads
+    lease = await ctx.limiter.acquire_local(
+        "upload_limit", uploads, f"This server is reading {uploads} uploads at once (its limit); retry shortly.")
+    try:
+        return await _create(request, who.tenant)
+    finally:
+        await ctx.limiter.release(lease)
+
+
+async def _create(request: Request, tenant: str) -> JSONResponse:
+    ctx = ctx_of(request)
     limit = ctx.settings.limits.max_upload_bytes
     await _read_limited(request, limit)
     try:
@@ -79,7 +90,7 @@ async def create_clone(request: Request) -> JSONResponse:
         "created_at": int(time.time()), "language": "en", "failure": None, "quality": None,
     }
     await ctx.store.put_blob(ref_blob(voice_id), data)
-    await ctx.store.insert(KIND, who.tenant, voice_id, doc)
+    await ctx.store.insert(KIND, tenant, voice_id, doc)
     await ctx.store.enqueue_job(voice_id)
     worker = ctx.extras.get("worker")
     if worker is not None:

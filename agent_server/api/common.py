@@ -41,6 +41,8 @@ async def json_body(request: Request, max_bytes: int = 1 << 20) -> dict[str, Any
         body = json.loads(raw or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}", code="invalid_json") from exc
+    except RecursionError as exc:  # the decoder recurses per nesting level
+        raise BadRequest("The JSON body is nested too deeply.", code="invalid_json") from exc
     if not isinstance(body, dict):
         raise BadRequest("The JSON body must be an object.", code="invalid_json")
     return body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,6 +12,8 @@ from starlette.routing import Route
 
 from agent_server.api.common import ctx_of
 
+PING_TIMEOUT_S = 1.5
+
 
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
@@ -19,12 +22,12 @@ async def healthz(request: Request) -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     try:
-        store_ok = await ctx.store.ping()
-    except Exception:
+        store_ok = await asyncio.wait_for(ctx.store.ping(), PING_TIMEOUT_S)
+    except Exception:  # unreachable, refusing or frozen
         store_ok = False
     ready = store_ok and ctx.models_ready
     body = {"status": "ready" if ready else "not_ready", "store": store_ok, "models": ctx.models_ready}
-    return JSONResponse(body, status_code=200 if ready else 503)
+    return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "2"})
 
 
 async def metrics(request: Request) -> Response:

@@ -7,6 +7,8 @@ response stops pulling, the generator is closed, and no further sentence is made
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -19,14 +21,34 @@ from starlette.routing import Route
 from agent_server.api.common import ctx_of, json_body, principal
 from agent_server.context import ServerContext
 from agent_server.errors import BadRequest
+from agent_server.rate_limits import Lease
 from voices.encode import FORMATS, MEDIA_TYPES, StreamEncoder, encode_all
 from voices.synthesis import MAX_SPEED, MIN_SPEED, OUTPUT_RATE, synthesize_stream
+from voices.text_normalize import SpokenTooLongError
 
 _DONE = object()
 
 
-def _next(gen: Iterator[np.ndarray]) -> Any:
-    return next(gen, _DONE)
+class _Synthesis:
+    """The synthesis generator, pulled in the CPU pool and closed from the loop: the
+    lock makes a close wait for a pull still running in a thread (closing a generator
+    while it executes raises), and the close itself runs in the pool."""
+
+    def __init__(self, gen: Iterator[np.ndarray]) -> None:
+        self.gen = gen
+        self._lock = threading.Lock()
+
+    def pull(self) -> Any:
+        with self._lock:
+            return next(self.gen, _DONE)
+
+    def _close(self) -> None:
+        with self._lock:
+            self.gen.close()  # type: ignore[attr-defined]
+
+    def close_soon(self, ctx: ServerContext) -> None:
+        with contextlib.suppress(RuntimeError):  # the pool is shutting down
+            ctx.cpu.submit(self._close)
 
 
 def _parse(body: dict[str, Any], max_chars: int) -> tuple[str, str, str, float, bool]:
@@ -62,29 +84,63 @@ async def speech(request: Request) -> Response:
     voice = await ctx.profiles.resolve(who.tenant, voice_id)
     try:
         gen = synthesize_stream(text, voice.profile, speed)
+    except SpokenTooLongError as exc:
+        raise BadRequest(f"'input' is too long to speak: {exc}.", param="input", code="input_too_long") from exc
     except ValueError as exc:
         raise BadRequest(f"Nothing to speak: {exc}.", param="input", code="invalid_input") from exc
+    lim = ctx.settings.limits
+    synth = _Synthesis(gen)
+    try:
+        lease = await ctx.limiter.acquire_queued(
+            "speech_limit", who.tenant, lim.speech_in_flight_per_tenant, lim.speech_queue_per_tenant,
+            lim.speech_queue_timeout_s,
+            f"This tenant has {lim.speech_in_flight_per_tenant} speech requests synthesising and "
+            f"{lim.speech_queue_per_tenant} waiting (its limits); retry after the Retry-After seconds.")
+    except BaseException:
+        synth.close_soon(ctx)
+        raise
+    try:
+        return await _answer(request, ctx, synth, voice.id, fmt, stream, lease)
+    except BaseException:
+        synth.close_soon(ctx)
+        await ctx.limiter.release(lease)
+        raise
+
+
+async def _answer(request: Request, ctx: ServerContext, synth: _Synthesis, voice_id: str, fmt: str,
+                  stream: bool, lease: Lease) -> Response:
     started = time.perf_counter()
     # The first sentence is made before answering, so a failure is still a clean 4xx
     # and time-to-first-byte is the first sentence's synthesis, not the whole text.
     try:
-        first = await ctx.run_cpu(_next, gen)
+        first = await ctx.run_cpu(synth.pull)
     except ValueError as exc:
-        gen.close()
         raise BadRequest(f"Nothing to speak: {exc}.", param="input", code="invalid_input") from exc
     ctx.metrics.speech_seconds.observe(time.perf_counter() - started)
-    headers = {"X-Voice-Id": voice.id, "Cache-Control": "no-store"}
+    headers = {"X-Voice-Id": voice_id, "Cache-Control": "no-store"}
     if not stream:
         chunks = [] if first is _DONE else [first]
-        while (nxt := await ctx.run_cpu(_next, gen)) is not _DONE:
+        while (nxt := await ctx.run_cpu(synth.pull)) is not _DONE:
+            if await request.is_disconnected():  # nobody is waiting for the rest
+                raise ClientGone
             chunks.append(nxt)
         audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         body = await ctx.run_cpu(encode_all, audio, fmt, OUTPUT_RATE)
+        synth.close_soon(ctx)
+        await ctx.limiter.release(lease)
         return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
-    return StreamingResponse(_stream(ctx, gen, first, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+    return StreamingResponse(_stream(ctx, synth, first, fmt, lease), media_type=MEDIA_TYPES[fmt],
+                             headers=headers)
 
 
-async def _stream(ctx: ServerContext, gen: Iterator[np.ndarray], first: Any, fmt: str) -> AsyncIterator[bytes]:
+class ClientGone(BadRequest):
+    """The client left before a whole (non-streamed) answer was made: nothing to send."""
+
+    def __init__(self) -> None:
+        super().__init__("The client disconnected.", code="client_disconnected")
+
+
+async def _stream(ctx: ServerContext, synth: _Synthesis, first: Any, fmt: str, lease: Lease) -> AsyncIterator[bytes]:
     encoder = StreamEncoder(fmt, OUTPUT_RATE)
     try:
         chunk = first
@@ -92,12 +148,13 @@ async def _stream(ctx: ServerContext, gen: Iterator[np.ndarray], first: Any, fmt
             data = encoder.feed(chunk)
             if data:
                 yield data
-            chunk = await ctx.run_cpu(_next, gen)
+            chunk = await ctx.run_cpu(synth.pull)
         tail = encoder.finish()
         if tail:
             yield tail
     finally:
-        gen.close()
+        synth.close_soon(ctx)
+        await ctx.limiter.release(lease)
 
 
 routes = [Route("/v1/audio/speech", speech, methods=["POST"])]

@@ -105,7 +105,7 @@ class ClientEvents:
             return
         try:
             event = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             await self.error("invalid_json", "Events must be JSON objects with a 'type'.")
             return
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):

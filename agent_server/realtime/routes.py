@@ -26,6 +26,10 @@ async def client_secrets(request: Request) -> JSONResponse:
     who = await principal(request, "realtime")
     if who.agent:
         raise Forbidden("A client secret cannot mint other client secrets; use an API key.")
+    per_min = ctx.settings.limits.client_secrets_per_key_per_min
+    await ctx.limiter.hit("client_secret_limit", per_min, "minute", who.key_id,
+                          f"This key has minted {per_min} client secrets in the last minute (the limit); "
+                          "mint one per browser session, when it starts.")
     body = await json_body(request)
     session = body.get("session") if isinstance(body.get("session"), dict) else {}
     agent_id = body.get("agent") or session.get("agent") or session.get("model")
@@ -57,10 +61,10 @@ async def create_call(request: Request) -> Response:
     try:
         call, answer = await answer_call(opened, offer)
     except ApiError:
-        opened.res.release_slot()
+        await opened.release()
         raise
     except Exception as exc:
-        opened.res.release_slot()
+        await opened.release()
         raise BadRequest(f"The SDP offer could not be used: {exc}", code="invalid_sdp") from exc
     return Response(answer, status_code=201, media_type="application/sdp",
                     headers={"location": f"/v1/realtime/calls/{call.id}"})

@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from agent_server.stores.base import ApiKey, ClaimedJob, Page
 
@@ -31,9 +33,20 @@ return 1
 """
 
 
+# An unreachable or frozen Redis must turn into a 503 within ~2 s, not a request that
+# hangs on retries: one attempt, short timeouts (the client reconnects by itself on the
+# next call once Redis is back).
+CONNECT_TIMEOUT_S = 1.0
+COMMAND_TIMEOUT_S = 1.0
+CLIENT_OPTIONS: dict[str, Any] = {
+    "socket_connect_timeout": CONNECT_TIMEOUT_S, "socket_timeout": COMMAND_TIMEOUT_S,
+    "retry": Retry(NoBackoff(), 0), "health_check_interval": 5,
+}
+
+
 class RedisStore:
     def __init__(self, url: str, prefix: str = "agent_server:") -> None:
-        self.r = aioredis.from_url(url, decode_responses=False)
+        self.r = aioredis.from_url(url, decode_responses=False, **CLIENT_OPTIONS)
         self.p = prefix
         self._claim = self.r.register_script(_CLAIM)
         self._replace = self.r.register_script(_REPLACE)

@@ -62,3 +62,22 @@ def test_first_piece_is_short_even_without_commas() -> None:
     pieces = split_sentences(text)
     assert len(pieces[0]) <= 40
     assert " ".join(pieces).split() == text.split()
+
+
+def test_scientific_notation_reads_as_a_power_of_ten() -> None:
+    assert normalize("1e308") == "one times ten to the power of three hundred and eight"
+    assert "minus three" in normalize("2.5E-3 volts")
+    assert "onee" not in normalize("1e308x and mp3")  # numbers glued to letters stay apart
+
+
+def test_limit_holds_after_numbers_are_spelled_out() -> None:
+    """Within the character limit, but ~40,000 characters once read: refused, before any audio."""
+    from voices.text_normalize import MAX_SPOKEN_CHARS, SpokenTooLongError
+
+    text = "12345678901234 " * 273
+    assert len(text) <= 4096
+    with pytest.raises(SpokenTooLongError, match="spelled out"):
+        normalize(text)
+    with pytest.raises(SpokenTooLongError):
+        normalize("9" * 4000)
+    assert len(normalize("It costs $3.50 at 2 PM. " * 100)) <= MAX_SPOKEN_CHARS  # ordinary text fits

@@ -137,6 +137,7 @@ async def twilio_websocket(ws: WebSocket) -> None:
                                   profile=opened.profile, transport=transport, voice=opened.voice)
         session.input_format = session.output_format = "audio/pcmu"
         await session.start()
+        opened.watch(session)
         try:
             while not session._closing:
                 msg = json.loads(await ws.receive_text())
@@ -160,4 +161,4 @@ async def twilio_websocket(ws: WebSocket) -> None:
             await session.close()
             await transport.close()
     finally:
-        opened.res.release_slot()
+        await opened.release()

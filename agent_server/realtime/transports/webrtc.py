@@ -116,6 +116,7 @@ class Call:
         self.session = session
         self._done = False
         self.tasks: list[asyncio.Task[Any]] = []
+        self.watchdog: asyncio.Future[None] | None = None  # not in tasks: it may be what calls end()
 
     async def end(self) -> None:
         if self._done:
@@ -123,10 +124,12 @@ class Call:
         self._done = True
         for t in self.tasks:
             t.cancel()
+        if self.watchdog is not None and self.watchdog is not asyncio.current_task():
+            self.watchdog.cancel()
         await self.session.close()
         with contextlib.suppress(Exception):
             await self.pc.close()
-        self.opened.res.release_slot()
+        await self.opened.release()
         self.opened.ctx.extras.get("realtime_calls", {}).pop(self.id, None)
 
 
@@ -156,6 +159,15 @@ async def answer_call(opened: Opened, offer_sdp: str) -> tuple[Call, str]:
         if not started.is_set():
             started.set()
             await session.start()
+            opened.watch(session, call.end)
+
+    async def connect_or_drop(timeout_s: float) -> None:
+        # A peer that never connects (an offer without candidates, a browser that went
+        # away) must not keep its session slot: nothing else would ever end the call.
+        await asyncio.sleep(timeout_s)
+        if not started.is_set():
+            log.info("call %s: no connection within %.0f s, dropped", call.id, timeout_s)
+            await call.end()
 
     @pc.on("datachannel")
     def on_channel(channel: Any) -> None:
@@ -185,4 +197,5 @@ async def answer_call(opened: Opened, offer_sdp: str) -> tuple[Call, str]:
     answer = await pc.createAnswer()
     await pc.setLocalDescription(answer)
     opened.ctx.extras.setdefault("realtime_calls", {})[call.id] = call
+    call.watchdog = asyncio.ensure_future(connect_or_drop(opened.ctx.settings.realtime.connect_timeout_s))
     return call, pc.localDescription.sdp

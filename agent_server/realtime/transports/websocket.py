@@ -81,6 +81,7 @@ async def realtime_websocket(ws: WebSocket) -> None:
         session = RealtimeSession(resources=opened.res, run_cpu=opened.ctx.run_cpu, agent=opened.agent,
                                   profile=opened.profile, transport=transport, voice=opened.voice)
         await session.start()
+        opened.watch(session)
         try:
             while not session._closing:
                 msg = await ws.receive()
@@ -95,4 +96,4 @@ async def realtime_websocket(ws: WebSocket) -> None:
             await session.close()
             await transport.close()
     finally:
-        opened.res.release_slot()
+        await opened.release()

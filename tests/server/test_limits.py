@@ -1,0 +1,249 @@
+"""Limits that keep one client from starving the others, on a real server with small
+limits: each refusal is a 429 with Retry-After and a code naming the limit, and what
+one caller spends never comes out of another tenant's budget."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from agent_server.auth import create_key
+from agent_server.config import load_settings
+from agent_server.stores import open_store
+from tests.conftest import free_port
+from tests.realtime.helpers import Client
+
+LIMITS = {"requests_per_key_per_s": 20, "failed_auth_per_address_per_min": 5,
+          "client_secrets_per_key_per_min": 3, "max_realtime_sessions_per_tenant": 2,
+          "max_realtime_sessions": 5, "speech_in_flight_per_tenant": 1, "speech_queue_per_tenant": 1,
+          "speech_queue_timeout_s": 120.0}
+
+
+@dataclass
+class Server:
+    base_url: str
+    key: str
+    app: Any
+    data_dir: str
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://")
+
+    def client(self, key: str | None = None, **headers: str) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=60,
+                            headers={"authorization": f"Bearer {key or self.key}", **headers})
+
+    def new_key(self, tenant: str, scopes: list[str]) -> str:
+        async def make() -> str:
+            store = open_store(load_settings(env={}, data_dir=self.data_dir))
+            try:
+                return (await create_key(store, tenant, scopes))[0]
+            finally:
+                await store.close()
+
+        return _run(make())
+
+    def agent(self, key: str | None = None, **body: Any) -> str:
+        with self.client(key) as c:
+            r = c.post("/v1/agents", json={"name": "limits", **body})
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    @property
+    def sessions(self) -> int:
+        res = self.app.state.ctx.extras.get("realtime")
+        return res.active if res else 0
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine to the end from sync or async tests alike (its own loop, in a thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def serve(data_dir: str, **overrides: Any) -> Iterator[Server]:
+    import uvicorn
+
+    from agent_server.app import create_app
+
+    settings = load_settings(env={}, data_dir=data_dir, **overrides)
+    app = create_app(settings, run_worker=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning",
+                                           ws="websockets"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    key_file = settings.data_path / "bootstrap-key.txt"
+    deadline = time.time() + 120
+    while not (server.started and key_file.exists() and app.state.ctx.models_ready):
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.1)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield Server(f"http://127.0.0.1:{port}", key_file.read_text().strip(), app, data_dir)
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from serve(str(tmp_path_factory.mktemp("limits")), limits=LIMITS,
+                     realtime={"connect_timeout_s": 3.0, "max_session_s": 6.0})
+
+
+def _refusal(r: httpx.Response, code: str) -> None:
+    assert r.status_code == 429, r.text
+    assert r.json()["error"]["code"] == code and r.json()["error"]["type"] == "rate_limit_error"
+    assert int(r.headers["retry-after"]) >= 1
+
+
+def test_requests_per_key(srv: Server) -> None:
+    greedy, other = srv.new_key("default", ["agents:read"]), srv.new_key("default", ["agents:read"])
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=srv.base_url, headers={"authorization": f"Bearer {greedy}"}) as c:
+            return await asyncio.gather(*[c.get("/v1/models") for _ in range(60)])
+
+    answers = asyncio.run(burst())
+    refused = [r for r in answers if r.status_code == 429]
+    assert refused and sum(r.status_code == 200 for r in answers) >= 10
+    for r in refused:
+        _refusal(r, "key_rate_limit")
+    with srv.client(other) as c:  # another key's budget is untouched
+        assert c.get("/v1/models").status_code == 200
+
+
+def test_failed_auth_per_address(srv: Server) -> None:
+    attacker = {"x-forwarded-for": "203.0.113.9"}  # uvicorn takes the address from a local proxy
+    with srv.client("sk-" + "x" * 40, **attacker) as c:
+        codes = [c.get("/v1/models").status_code for _ in range(5)]
+        assert codes == [401] * 5
+        _refusal(c.get("/v1/models"), "failed_auth_limit")
+    with srv.client(**attacker) as c:  # the address is refused before any key is looked up
+        _refusal(c.get("/v1/models"), "failed_auth_limit")
+    with srv.client(**{"x-forwarded-for": "203.0.113.10"}) as c:
+        assert c.get("/v1/models").status_code == 200
+
+
+def test_client_secrets_per_key(srv: Server) -> None:
+    key = srv.new_key("default", ["realtime", "agents:write"])
+    agent = srv.agent(key)
+    with srv.client(key) as c:
+        for _ in range(3):
+            assert c.post("/v1/realtime/client_secrets", json={"agent": agent}).status_code == 200
+        _refusal(c.post("/v1/realtime/client_secrets", json={"agent": agent}), "client_secret_limit")
+
+
+async def _open(srv: Server, agent: str, key: str) -> Client | int:
+    try:
+        return await Client.connect(f"{srv.ws_url}/v1/realtime?agent={agent}", key)
+    except websockets.InvalidStatus as exc:
+        assert exc.response.status_code != 429 or int(exc.response.headers["retry-after"]) >= 1
+        return exc.response.status_code
+
+
+async def test_sessions_per_tenant(srv: Server) -> None:
+    key = srv.new_key("greedy", ["realtime", "agents:write"])
+    agent = srv.agent(key)
+    mine = [await _open(srv, agent, key) for _ in range(3)]
+    assert [isinstance(m, Client) for m in mine] == [True, True, False] and mine[2] == 429
+    other = await _open(srv, srv.agent(), srv.key)  # another tenant still gets in
+    assert isinstance(other, Client)
+    for c in [*mine[:2], other]:
+        assert isinstance(c, Client)
+        await c.ws.close()
+    for _ in range(100):  # and the slots come back
+        if isinstance(again := await _open(srv, agent, key), Client):
+            await again.ws.close()
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the tenant's session slots were not given back")
+
+
+def test_webrtc_peer_that_never_connects_gives_its_slot_back(srv: Server) -> None:
+    from aiortc import RTCPeerConnection
+
+    async def offer() -> str:
+        pc = RTCPeerConnection()
+        pc.addTransceiver("audio")
+        pc.createDataChannel("oai-events")
+        await pc.setLocalDescription(await pc.createOffer())
+        sdp = pc.localDescription.sdp
+        await pc.close()
+        return "".join(line + "\r\n" for line in sdp.splitlines() if not line.startswith("a=candidate"))
+
+    sdp = asyncio.run(offer())
+    agent = srv.agent()
+    before = srv.sessions
+    with srv.client() as c:
+        r = c.post(f"/v1/realtime/calls?agent={agent}", content=sdp, headers={"content-type": "application/sdp"})
+    assert r.status_code == 201, r.text
+    assert srv.sessions == before + 1
+    deadline = time.time() + 15  # connect_timeout_s is 3 here (10 by default)
+    while srv.sessions > before and time.time() < deadline:
+        time.sleep(0.2)
+    assert srv.sessions == before
+
+
+async def test_session_ends_at_its_maximum_length(srv: Server) -> None:
+    c = await _open(srv, srv.agent(), srv.key)
+    assert isinstance(c, Client)
+    err = await c.until("error", 30)
+    assert err["error"]["code"] == "session_max_length"
+    await asyncio.wait_for(c.ws.wait_closed(), 10)
+
+
+async def test_revoking_the_key_ends_its_sessions(srv: Server) -> None:
+    key = srv.new_key("revokes", ["realtime", "agents:write"])
+    agent = srv.agent(key)
+    with srv.client(key) as c:
+        secret = c.post("/v1/realtime/client_secrets", json={"agent": agent}).json()["value"]
+    by_key, by_secret = await _open(srv, agent, key), await _open(srv, agent, secret)
+    assert isinstance(by_key, Client) and isinstance(by_secret, Client)
+    await by_key.until("session.created")
+
+    async def revoke() -> None:
+        store = open_store(load_settings(env={}, data_dir=srv.data_dir))
+        try:
+            for k in await store.list_keys("revokes"):
+                if k.parent is None:
+                    await store.revoke_key(k.id)
+        finally:
+            await store.close()
+
+    await revoke()
+    for c in (by_key, by_secret):  # the secret dies with the key that minted it
+        err = await c.until("error", 5)
+        assert err["error"]["code"] == "session_credential_invalid"
+        await asyncio.wait_for(c.ws.wait_closed(), 10)
+
+
+def test_speech_in_flight_per_tenant_with_a_bounded_queue(srv: Server) -> None:
+    key = srv.new_key("speaks", ["audio:speech"])
+    long_text = "This sentence is read again and again to keep the synthesiser busy. " * 40
+
+    async def run() -> None:
+        async with httpx.AsyncClient(base_url=srv.base_url, timeout=120,
+                                     headers={"authorization": f"Bearer {key}"}) as c:
+            req = c.build_request("POST", "/v1/audio/speech", json={"input": long_text, "voice": "joe"})
+            first = await c.send(req, stream=True)  # in flight (streaming, not yet read)
+            assert first.status_code == 200
+            queued = asyncio.ensure_future(c.post("/v1/audio/speech", json={"input": "Hello.", "voice": "joe"}))
+            await asyncio.sleep(1.0)
+            assert not queued.done()  # waiting in the tenant's queue
+            _refusal(await c.post("/v1/audio/speech", json={"input": "Hi.", "voice": "joe"}), "speech_limit")
+            await first.aclose()  # the first client leaves: the queued one goes ahead
+            assert (await asyncio.wait_for(queued, 120)).status_code == 200
+        with srv.client() as other:  # another tenant was never limited by this one
+            assert other.post("/v1/audio/speech", json={"input": "Hi.", "voice": "joe"}).status_code == 200
+
+    asyncio.run(run())
