@@ -32,7 +32,7 @@ def serve(
 
     import uvicorn
 
-    from agent_server import log_redaction
+    from agent_server import log_setup
     from agent_server.app import create_app
 
     settings = _settings(config, host=host, port=port)
@@ -42,7 +42,7 @@ def serve(
     config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
                             log_level=settings.log_level, ws_max_size=4 * 1024 * 1024)
     # uvicorn sets up its loggers while building the config; the filter goes on after.
-    log_redaction.install()
+    log_setup.install()
     uvicorn.Server(config).run()
 
 

@@ -15,6 +15,7 @@ import time
 from agent_server.api.clones import KIND, profile_blob, ref_blob
 from agent_server.context import ServerContext
 from agent_server.enrollment.process import enroll
+from agent_server.errors import store_error
 from agent_server.stores.base import ClaimedJob
 
 log = logging.getLogger("agent_server.enrollment")
@@ -47,8 +48,11 @@ class EnrollmentWorker:
             await self._slots.acquire()
             try:
                 job = await self.ctx.store.claim_job(cfg.job_lease_s)
-            except Exception:  # store briefly unreachable: back off, keep the worker alive
-                log.exception("claiming an enrollment job failed")
+            except Exception as exc:  # store briefly unreachable: back off, keep the worker alive
+                if store_error(exc):
+                    log.warning("claiming an enrollment job failed: the store is unreachable (%s)", exc)
+                else:
+                    log.exception("claiming an enrollment job failed")
                 job = None
             if job is None:
                 self._slots.release()
