@@ -29,7 +29,7 @@ class LimitSettings:
     max_realtime_sessions: int = 32  # per process
     # Rates; 0 turns one off. On Redis every process shares one budget.
     requests_per_key_per_s: int = 50
-    failed_auth_per_address_per_min: int = 60
+    failed_auth_per_address_per_min: int = 100
     client_secrets_per_key_per_min: int = 30
     # Concurrency; 0 turns one off. Per tenant: shared by every process on one Redis.
     max_realtime_sessions_per_tenant: int = 16
