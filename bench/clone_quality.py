@@ -70,23 +70,27 @@ def load(data: Path, enroll_s: float = 8.0) -> list[Speaker]:
         if x.ndim > 1:
             x = x.mean(axis=1)
         by_spk.setdefault(spk, []).append((resample(x, sr, OUTPUT_RATE), len(x) / sr))
-    speakers = []
-    gap = np.zeros(int(0.3 * OUTPUT_RATE), np.float32)
-    for spk, utts in sorted(by_spk.items()):
-        enroll: list[np.ndarray] = []
-        held: list[np.ndarray] = []
-        total = 0.0
-        for x, secs in utts:
-            if total < enroll_s and secs >= 2.0 and total + secs <= 14.0:
-                enroll += [x, gap]
-                total += secs
-            else:
-                held.append(x)
-        if total < 6.0 or len(held) < 3:
-            print(f"skipping {spk}: {total:.1f} s to enroll, {len(held)} held out", file=sys.stderr)
-            continue
-        speakers.append(Speaker(spk, np.concatenate(enroll[:-1]), held))
+    speakers = [s for spk, utts in sorted(by_spk.items()) if (s := join(spk, utts, enroll_s)) is not None]
     return speakers
+
+
+def join(name: str, utts: list[tuple[np.ndarray, float]], enroll_s: float = 8.0) -> Speaker | None:
+    """One speaker's clip (utterances >= 2 s joined until ``enroll_s``, 14 s at most) and
+    held-out utterances (the rest, at least three); None when there are too few."""
+    gap = np.zeros(int(0.3 * OUTPUT_RATE), np.float32)
+    enroll: list[np.ndarray] = []
+    held: list[np.ndarray] = []
+    total = 0.0
+    for x, secs in utts:
+        if total < enroll_s and secs >= 2.0 and total + secs <= 14.0:
+            enroll += [x, gap]
+            total += secs
+        else:
+            held.append(x)
+    if total < 6.0 or len(held) < 3:
+        print(f"skipping {name}: {total:.1f} s to enroll, {len(held)} held out", file=sys.stderr)
+        return None
+    return Speaker(name, np.concatenate(enroll[:-1]), held)
 
 
 def _mfcc(x: np.ndarray) -> np.ndarray:

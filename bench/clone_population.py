@@ -1,0 +1,260 @@
+"""Cloned-voice likeness among many speakers, on speakers no model or constant was chosen on.
+
+    python bench/clone_population.py [--data ../shared/data] [--methods M1,M2] [--sentences 5]
+                                     [--speakers spk0,367] [--enroll-seconds 10]
+
+Enrolled and judged: the eight libritts8 speakers (24 kHz) and the ten LibriSpeech
+``test-other`` speakers (16 kHz, resampled); each gets one clip joined from its own
+utterances (``--enroll-seconds``, 14 s at most), the rest are held out. The
+identification set adds the ``train-clean-100`` impostors of ``bench/population.py``
+(one utterance each), which are disjoint from the speakers ``bench/train_voice_prior.py``
+trains on: 18 + 51 = 69 speakers. Every output is scored by
+
+- resemblyzer: cosine to each speaker's centroid of held-out utterances (target
+  similarity, best other, identification = the target is nearest);
+- the MFCC-GMM judge of ``bench/clone_quality.py`` (one GMM per speaker on the same
+  held-out audio): identification;
+- WER of the bundled ASR against the sentence. The base voice is read anew for every
+  output slot (speaker x sentence), so its WER rests on as many Piper readings as each
+  method's; methods convert one shared reading per slot (paired, as clone_quality).
+
+Female and male speakers are reported apart (libritts8's sex by the clip's median F0,
+LibriSpeech's from its manifest). Speaker encoders only score; the conversion never sees
+them. Held-out embeddings, the judge's models and the clips' transcripts are cached in
+``bench/out/population/`` (delete it after changing the data or the judges).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import clone_quality as cq
+import population
+
+from voices import synthesis
+from voices.methods import DEFAULT_METHOD
+from voices.profile import build_profile, speaker_embedding
+from voices.synthesis import OUTPUT_RATE, synthesize
+
+CACHE = Path(__file__).resolve().parent / "out" / "population"
+BASE = "base (joe, unconverted)"
+# Median F0 below which a libritts8 clip is counted male (its manifest has no sex).
+MALE_BELOW_HZ = 165.0
+
+
+class CpuReading(cq.SameReading):
+    """:class:`clone_quality.SameReading` that also charges a replayed reading's CPU time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu: dict[tuple[str, float], float] = {}
+        self.replayed_cpu = 0.0
+
+    def __call__(self, text: str, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        key = (text, speed)
+        if key in self.cpu:
+            self.replayed_cpu += self.cpu[key]
+            return super().__call__(text, speed)
+        c = time.process_time()
+        out = super().__call__(text, speed)
+        self.cpu[key] = time.process_time() - c
+        return out
+
+
+@dataclass
+class Judged:
+    speaker: cq.Speaker
+    sex: str
+    corpus: str
+
+
+def _sex_by_pitch(x: np.ndarray) -> str:
+    import pyworld as pw
+
+    f0, _ = pw.dio(np.asarray(x, np.float64), OUTPUT_RATE, frame_period=10.0)
+    voiced = f0[f0 > 0]
+    return "M" if voiced.size and np.median(voiced) < MALE_BELOW_HZ else "F"
+
+
+def load(data: Path, enroll_s: float) -> tuple[list[Judged], list[cq.Speaker]]:
+    """Judged speakers (libritts8, test-other) and impostors (one utterance each)."""
+    judged = [Judged(s, _sex_by_pitch(s.enroll), "libritts8") for s in cq.load(data / "libritts8", enroll_s)]
+    parts = population.split(data / "librispeech261")
+    by_spk: dict[str, list[population.Utterance]] = {}
+    for u in parts["judged"]:
+        by_spk.setdefault(u.speaker, []).append(u)
+    for spk, utts in sorted(by_spk.items(), key=lambda kv: int(kv[0])):
+        s = cq.join(spk, [(population.read(u.path, OUTPUT_RATE), u.seconds) for u in utts], enroll_s)
+        if s is not None:
+            judged.append(Judged(s, utts[0].sex, "test-other"))
+    impostors = [cq.Speaker(u.speaker, np.zeros(0, np.float32), [population.read(u.path, OUTPUT_RATE)])
+                 for u in parts["impostors"]]
+    return judged, impostors
+
+
+def _cached(name: str, build: Callable[[], Any]) -> Any:
+    path = CACHE / name
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    value = build()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(value))
+    return value
+
+
+@dataclass
+class Tally:
+    target_sim: list[float] = field(default_factory=list)
+    other_sim: list[float] = field(default_factory=list)
+    ident: list[bool] = field(default_factory=list)
+    judge: list[bool] = field(default_factory=list)
+    errors: int = 0
+    words: int = 0
+
+    def add(self, other: Tally) -> None:
+        for name in ("target_sim", "other_sim", "ident", "judge"):
+            getattr(self, name).extend(getattr(other, name))
+        self.errors += other.errors
+        self.words += other.words
+
+    @property
+    def wer(self) -> float:
+        return 100 * self.errors / max(self.words, 1)
+
+    def cells(self, base_wer: float | None) -> str:
+        delta = "" if base_wer is None else f" ({self.wer - base_wer:+.1f})"
+        return (f"{np.mean(self.target_sim):.3f} | {np.mean(self.other_sim):.3f} | {100 * np.mean(self.ident):5.1f}% | "
+                f"{100 * np.mean(self.judge):5.1f}% | {self.wer:4.1f}%{delta}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(population.ROOT), help="folder holding libritts8/ and librispeech261/")
+    ap.add_argument("--methods", default=DEFAULT_METHOD, help="comma-separated conversion methods")
+    ap.add_argument("--sentences", type=int, default=len(cq.SENTENCES), help="how many of the bench sentences")
+    ap.add_argument("--speakers", default="", help="comma-separated judged speakers to enroll (default: all)")
+    ap.add_argument("--enroll-seconds", type=float, default=10.0)
+    ap.add_argument("--json", default="", help="write every output's scores here")
+    args = ap.parse_args()
+    t0 = time.time()
+    data = Path(args.data)
+    judged, impostors = load(data, args.enroll_seconds)
+    pool = [j.speaker for j in judged] + impostors
+    names = [s.name for s in pool]
+
+    def centroids() -> np.ndarray:
+        rows = []
+        for s in pool:
+            e = np.stack([speaker_embedding(x, OUTPUT_RATE) for x in s.held_out]).mean(0)
+            rows.append(e / np.linalg.norm(e))
+        return np.stack(rows)
+
+    tag = f"{len(pool)}_{args.enroll_seconds:g}"
+    cent = _cached(f"centroids_{tag}.pkl", centroids)
+    judge = _cached(f"judge_{tag}.pkl", lambda: cq.Judge(pool))
+    transcripts = _cached(f"clips_{tag}.pkl", lambda: {j.speaker.name: cq.transcribe(j.speaker.enroll)
+                                                        for j in judged})
+    chosen = set(args.speakers.split(",")) - {""}
+    enrolled = [j for j in judged if not chosen or j.speaker.name in chosen]
+    sentences = cq.SENTENCES[: args.sentences]
+    methods = [m for m in args.methods.split(",") if m]
+    systems = [BASE, *methods]
+    print(f"{len(pool)} speakers in the identification set ({len(judged)} judged, {len(impostors)} impostors), "
+          f"{len(enrolled)} enrolled; setup {time.time() - t0:.0f} s", file=sys.stderr)
+
+    tallies: dict[tuple[str, str, str], Tally] = {}  # (system, sex, corpus)
+    records = []
+    cpu = {name: [0.0, 0.0] for name in systems}  # synthesis CPU s, audio s
+    enroll_times = []
+    for j in enrolled:
+        spk = j.speaker
+        idx = names.index(spk.name)
+        t = time.perf_counter()
+        profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=transcripts[spk.name])
+        enroll_times.append(time.perf_counter() - t)
+        same = CpuReading()
+        outs: list[tuple[str, int, np.ndarray]] = []
+        for k, text in enumerate(sentences):
+            c = time.process_time()
+            y = synthesize(text, None)
+            cpu[BASE][0] += time.process_time() - c
+            cpu[BASE][1] += len(y) / OUTPUT_RATE
+            outs.append((BASE, k, y))
+        synthesis.piper_reading = same  # type: ignore[assignment]
+        try:
+            for method in methods:
+                profile.method = method
+                for k, text in enumerate(sentences):
+                    c, replayed = time.process_time(), same.replayed_cpu
+                    y = synthesize(text, profile)
+                    cpu[method][0] += time.process_time() - c + same.replayed_cpu - replayed
+                    cpu[method][1] += len(y) / OUTPUT_RATE
+                    outs.append((method, k, y))
+        finally:
+            synthesis.piper_reading = same.real  # type: ignore[assignment]
+        line = []
+        for system, k, y in outs:
+            sims = cent @ speaker_embedding(y, OUTPUT_RATE)
+            tally = tallies.setdefault((system, j.sex, j.corpus), Tally())
+            tally.target_sim.append(float(sims[idx]))
+            tally.other_sim.append(float(np.max(np.delete(sims, idx))))
+            tally.ident.append(int(np.argmax(sims)) == idx)
+            judged_as = judge.identify(y)
+            tally.judge.append(judged_as == spk.name)
+            hyp = cq.transcribe(y)
+            e, n = cq.wer_counts(sentences[k], hyp)
+            tally.errors += e
+            tally.words += n
+            records.append({"speaker": spk.name, "sex": j.sex, "corpus": j.corpus, "system": system, "sentence": k,
+                            "target_sim": float(sims[idx]), "nearest": names[int(np.argmax(sims))],
+                            "judge": judged_as, "errors": e, "words": n})
+        for system in methods:
+            recs = [r for r in records if r["speaker"] == spk.name and r["system"] == system]
+            line.append(f"{system}: sim {np.mean([r['target_sim'] for r in recs]):.2f} "
+                        f"id {sum(r['nearest'] == spk.name for r in recs)}/{len(recs)} "
+                        f"judge {sum(r['judge'] == spk.name for r in recs)}/{len(recs)}")
+        print(f"{spk.name} ({j.sex}, {j.corpus}): enroll {enroll_times[-1]:.1f} s  " + "  ".join(line),
+              file=sys.stderr, flush=True)
+
+    if args.json:
+        Path(args.json).write_text(json.dumps(records))
+    print(f"\nclone_population: {len(enrolled)} enrolled speakers x {len(sentences)} sentences, identification "
+          f"among {len(pool)} speakers ({len(impostors)} train-clean-100 impostors), data {data}")
+    print("| system | speakers | target sim | best other | id (resemblyzer) | id (MFCC-GMM) | WER (− base) |")
+    print("|---|---|---|---|---|---|---|")
+    groups = [("all", lambda key: True), ("female", lambda key: key[1] == "F"), ("male", lambda key: key[1] == "M"),
+              ("libritts8", lambda key: key[2] == "libritts8"), ("test-other", lambda key: key[2] == "test-other")]
+    for label, keep in groups:
+        base_wer = None
+        for system in systems:
+            total = Tally()
+            for key, tally in tallies.items():
+                if key[0] == system and keep(key):
+                    total.add(tally)
+            if not total.ident:
+                continue
+            n = len({r["speaker"] for r in records if r["system"] == system and keep((system, r["sex"], r["corpus"]))})
+            print(f"| {system} | {label} ({n}) | {total.cells(base_wer)} |")
+            if system == BASE:
+                base_wer = total.wer
+    ratios = "  ".join(f"{m}: {cpu[m][0] / max(cpu[m][1], 1e-9) / (cpu[BASE][0] / max(cpu[BASE][1], 1e-9)):.2f}"
+                       for m in methods)
+    print(f"synthesis CPU per audio second, cloned/base: {ratios}; enrollment median "
+          f"{np.median(enroll_times):.2f} s (wall, clips {args.enroll_seconds:g}-14 s); total {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
