@@ -53,6 +53,12 @@ def _preload(settings: Settings) -> None:
     tts = models.piper(settings.models.tts_model or None)
     for _ in tts.synthesize("Ready."):
         pass
+    from agent_server.responders import embeddings
+    from voices import profile
+
+    embeddings.start_loading()  # in its own thread, beside the base voice's statistics
+    profile.warm_up()
+    embeddings.wait_ready(120)
 
 
 def create_app(

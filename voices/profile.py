@@ -250,3 +250,9 @@ def _generic_source_stats() -> conversion.Stats:
     if not _generic_cache:
         _generic_cache.append(conversion.Stats.of(base_voice_features(_GENERIC_TEXT)))
     return _generic_cache[0]
+
+
+def warm_up() -> None:
+    """Compute what every enrollment shares (the base voice's statistics on a generic
+    text: ~10 s of Piper on a busy core) now rather than in the first enrollment."""
+    _generic_source_stats()

@@ -96,8 +96,9 @@ def _text(body: dict[str, Any], key: str, limit: int, *, required: bool = False)
         return None
     v = body[key]
     if isinstance(v, str) and len(v) > limit:
-        raise BadRequest(f"'{key}' is {len(v)} characters; the maximum is {limit}. Keep the text to the "
-                         "facts callers ask about.", param=key, code=f"{key}_too_long")
+        hint = " Keep it to the facts callers ask about." if key == "knowledge" else ""
+        raise BadRequest(f"'{key}' is {len(v)} characters; the maximum is {limit}.{hint}", param=key,
+                         code="knowledge_too_long" if key == "knowledge" else "text_too_long")
     if not isinstance(v, str) or (required and not v.strip()):
         raise BadRequest(f"'{key}' must be a string of at most {limit} characters"
                          + (" and not empty." if required else "."), param=key)

@@ -140,8 +140,15 @@ class ClientGone(BadRequest):
         super().__init__("The client disconnected.", code="client_disconnected")
 
 
+# Formats whose readers need the length in the header: libsndfile (soundfile) cannot
+# read a FLAC whose STREAMINFO says "unknown length" (it fails seeking to the end), so a
+# streamed FLAC is sent once complete, with the exact length. WAV keeps the open-ended
+# header OpenAI streams, which every reader accepts.
+_WHOLE_WHEN_STREAMED = {"flac"}
+
+
 async def _stream(ctx: ServerContext, synth: _Synthesis, first: Any, fmt: str, lease: Lease) -> AsyncIterator[bytes]:
-    encoder = StreamEncoder(fmt, OUTPUT_RATE)
+    encoder = StreamEncoder(fmt, OUTPUT_RATE, exact_length=fmt in _WHOLE_WHEN_STREAMED)
     try:
         chunk = first
         while chunk is not _DONE:

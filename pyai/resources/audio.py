@@ -51,8 +51,9 @@ class Audio:
 
         ``voice`` is a stock id (``joe``) or a ready clone id; a clone that is still
         pending or failed raises :class:`~pyai.errors.ConflictError` (``voice_not_ready``).
+        Asked for unstreamed, so WAV and FLAC headers carry the real length.
         """
-        opts = _speech_options(input, voice, response_format, speed, model, None)
+        opts = _speech_options(input, voice, response_format, speed, model, False)
         return self._t.request(opts).content
 
     def speech_stream(
@@ -88,7 +89,7 @@ class AsyncAudio:
         *,
         model: str | None = None,
     ) -> bytes:
-        opts = _speech_options(input, voice, response_format, speed, model, None)
+        opts = _speech_options(input, voice, response_format, speed, model, False)
         return (await self._t.request(opts)).content
 
     async def speech_stream(

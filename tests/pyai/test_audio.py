@@ -91,3 +91,25 @@ async def test_async_client_end_to_end(server: LiveServer, narrowband_wav: bytes
         assert (await pyai.voice.clones.delete(voice.id)).deleted
         with pytest.raises(NotFoundError):
             await pyai.voice.clones.get(voice.id)
+
+
+def test_whole_body_speech_has_exact_header_and_stream_stays_open_ended(client: PyAI) -> None:
+    import io
+    import struct
+
+    import soundfile as sf
+
+    text = "First sentence here. And a second one follows."
+    whole = client.audio.speech(input=text, voice="joe")
+    assert struct.unpack("<I", whole[4:8])[0] == len(whole) - 8  # RIFF size: the real length
+    data_at = whole.index(b"data") + 4
+    assert struct.unpack("<I", whole[data_at:data_at + 4])[0] == len(whole) - data_at - 4  # data chunk size
+    streamed = b"".join(client.audio.speech_stream(input=text, voice="joe"))
+    assert struct.unpack("<I", streamed[4:8])[0] == 0xFFFFFFFF  # open-ended, as OpenAI streams it
+    assert sf.read(io.BytesIO(streamed))[0].size > 24000
+    flac = client.audio.speech(input=text, voice="joe", response_format="flac")
+    streamed_flac = b"".join(client.audio.speech_stream(input=text, voice="joe", response_format="flac"))
+    for data in (flac, streamed_flac):
+        info = sf.info(io.BytesIO(data))
+        samples, rate = sf.read(io.BytesIO(data))
+        assert rate == 24000 and info.frames == len(samples) > 24000

@@ -46,6 +46,30 @@ def test_every_container_format_decodes(live_server: LiveServer, fmt: str) -> No
     assert rate == {"ulaw": 8000, "alaw": 8000, "opus": 48000}.get(fmt, 24000)
 
 
+def test_non_streamed_wav_and_flac_carry_the_real_length(live_server: LiveServer) -> None:
+    import struct
+
+    import soundfile as sf
+
+    wav = speak(live_server, input="Hello there. This is a test.", voice="joe", stream=False).content
+    assert struct.unpack("<I", wav[4:8])[0] == len(wav) - 8
+    assert sf.info(io.BytesIO(wav)).frames == len(sf.read(io.BytesIO(wav))[0])
+    flac = speak(live_server, input="Hello there.", voice="joe", response_format="flac", stream=False).content
+    assert sf.info(io.BytesIO(flac)).frames == len(sf.read(io.BytesIO(flac))[0]) > 12000
+
+
+def test_openai_voice_names_are_aliases(live_server: LiveServer) -> None:
+    listed = httpx.get(f"{live_server.base_url}/v1/audio/voices", headers=live_server.headers).json()["data"]
+    aliases = {v["id"]: v for v in listed if v.get("alias_of")}
+    assert {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",
+            "verse"} <= set(aliases)
+    assert aliases["alloy"]["alias_of"] == "joe" and aliases["alloy"]["status"] == "ready"
+    for name in ("alloy", "nova"):
+        r = speak(live_server, input="Hello there.", voice=name, response_format="pcm", stream=False)
+        assert r.status_code == 200 and r.headers["x-voice-id"] == "joe" and len(r.content) > 24000
+    assert speak(live_server, input="Hello there.", voice="Alloy").status_code == 404  # names are exact
+
+
 def test_pcm_is_raw_24k_s16(live_server: LiveServer) -> None:
     r = speak(live_server, input="Hello there.", voice="joe", response_format="pcm")
     pcm = np.frombuffer(r.content, "<i2")
