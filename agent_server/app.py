@@ -14,6 +14,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
@@ -29,6 +30,7 @@ from agent_server.middleware import MetricsMiddleware
 from agent_server.profiles import ProfileCache
 from agent_server.rate_limits import Limiter
 from agent_server.realtime import routes as realtime_routes
+from agent_server.security_headers import SecurityHeadersMiddleware
 from agent_server.stores import Store, open_store
 
 log = logging.getLogger("agent_server")
@@ -59,6 +61,17 @@ def _preload(settings: Settings) -> None:
     embeddings.start_loading()  # in its own thread, beside the base voice's statistics
     profile.warm_up()
     embeddings.wait_ready(120)
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    stack = [Middleware(SecurityHeadersMiddleware)]
+    if settings.http.cors_origins:
+        # Preflights are answered here, before auth; the key still goes in the header.
+        stack.append(Middleware(CORSMiddleware, allow_origins=settings.http.cors_origins,
+                                allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+                                allow_headers=["authorization", "content-type"],
+                                expose_headers=["retry-after", "x-voice-id", "location"], max_age=600))
+    return [*stack, Middleware(MetricsMiddleware)]
 
 
 def create_app(
@@ -107,7 +120,7 @@ def create_app(
         routes.append(Mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static"))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(MetricsMiddleware)],
+        middleware=_middleware(settings),
         exception_handlers={
             errors.ApiError: errors.api_error_handler,
             HTTPException: errors.http_exception_handler,

@@ -44,7 +44,9 @@ class LimitSettings:
 class WorkerSettings:
     # Enrollment jobs run in a bounded pool so a burst of uploads can't starve the loop.
     enroll_concurrency: int = 1
-    job_lease_s: float = 120.0
+    # Short, renewed every third of it while the job runs: a crashed process's job is
+    # picked up again within about this long.
+    job_lease_s: float = 10.0
     poll_interval_s: float = 1.0
     max_attempts: int = 3
 
@@ -74,12 +76,27 @@ class RealtimeSettings:
 
 
 @dataclass(frozen=True)
+class HttpSettings:
+    # Browser origins allowed to call the API from another site (comma-separated; "*"
+    # for any). Empty: none, the console is served from the same origin.
+    cors_allow_origins: str = ""
+    # /metrics answers only with a valid API key (any scope); off for a private network
+    # whose scraper can't send one.
+    metrics_require_auth: bool = True
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_allow_origins.split(",") if o.strip()]
+
+
+@dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: str = "./data"
     redis_url: str = ""
     log_level: str = "info"
+    http: HttpSettings = field(default_factory=HttpSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     models: ModelSettings = field(default_factory=ModelSettings)

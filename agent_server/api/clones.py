@@ -90,8 +90,7 @@ async def _create(request: Request, tenant: str) -> JSONResponse:
         "created_at": int(time.time()), "language": "en", "failure": None, "quality": None,
     }
     await ctx.store.put_blob(ref_blob(voice_id), data)
-    await ctx.store.insert(KIND, tenant, voice_id, doc)
-    await ctx.store.enqueue_job(voice_id)
+    await ctx.store.insert_with_job(tenant, voice_id, doc)
     worker = ctx.extras.get("worker")
     if worker is not None:
         worker.wake()

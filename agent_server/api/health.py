@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent_server.api.common import ctx_of
+from agent_server.auth import authenticate
 
 PING_TIMEOUT_S = 1.5
 
@@ -32,6 +33,8 @@ async def readyz(request: Request) -> JSONResponse:
 
 async def metrics(request: Request) -> Response:
     ctx = ctx_of(request)
+    if ctx.settings.http.metrics_require_auth:
+        await authenticate(request, ctx.store)  # any valid key: the figures describe every tenant's use
     with contextlib.suppress(Exception):
         ctx.metrics.jobs_pending.set(await ctx.store.pending_jobs())
     return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)

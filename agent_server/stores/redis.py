@@ -44,12 +44,24 @@ CLIENT_OPTIONS: dict[str, Any] = {
 }
 
 
+# A new voice and its job in one step (see Store.insert_with_job).
+_INSERT_WITH_JOB = """
+local seq = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], seq, ARGV[2])
+redis.call('ZADD', KEYS[4], 0, ARGV[2])
+redis.call('HDEL', KEYS[5], ARGV[2])
+return seq
+"""
+
+
 class RedisStore:
     def __init__(self, url: str, prefix: str = "agent_server:") -> None:
         self.r = aioredis.from_url(url, decode_responses=False, **CLIENT_OPTIONS)
         self.p = prefix
         self._claim = self.r.register_script(_CLAIM)
         self._replace = self.r.register_script(_REPLACE)
+        self._insert_with_job = self.r.register_script(_INSERT_WITH_JOB)
 
     def k(self, *parts: str) -> str:
         return self.p + ":".join(parts)
@@ -169,6 +181,11 @@ class RedisStore:
 
     async def delete_blob(self, key: str) -> None:
         await self.r.delete(self.k("blob", key))
+
+    async def insert_with_job(self, tenant: str, voice_id: str, doc: dict[str, Any]) -> None:
+        keys = [self.k("seq"), self.k("obj", "voice", voice_id), self.k("idx", "voice", tenant),
+                self.k("jobs"), self.k("job_attempts")]
+        await self._insert_with_job(keys=keys, args=[json.dumps({**doc, "__tenant": tenant}), voice_id])
 
     async def enqueue_job(self, voice_id: str) -> None:
         async with self.r.pipeline(transaction=True) as pipe:

@@ -31,13 +31,15 @@ CREATE TABLE IF NOT EXISTS jobs (
 class SQLiteStore:
     def __init__(self, data_dir: str | Path) -> None:
         self.root = Path(data_dir)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.blob_dir = self.root / "blobs"
-        self.blob_dir.mkdir(exist_ok=True)
-        self.db = sqlite3.connect(
-            self.root / "agent_server.db", check_same_thread=False, isolation_level=None,
-            timeout=10.0,
-        )
+        self.blob_dir.mkdir(mode=0o700, exist_ok=True)
+        db_path = self.root / "agent_server.db"
+        # Key hashes, telephony tokens and voices: readable by the server's user only.
+        # SQLite gives the -wal and -shm files the database file's mode.
+        os.close(os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(db_path, 0o600)
+        self.db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None, timeout=10.0)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
@@ -152,7 +154,9 @@ class SQLiteStore:
     async def put_blob(self, key: str, data: bytes) -> None:
         path = self._blob_path(key)
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # a person's voice
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
 
     async def get_blob(self, key: str) -> bytes | None:
@@ -161,6 +165,18 @@ class SQLiteStore:
 
     async def delete_blob(self, key: str) -> None:
         self._blob_path(key).unlink(missing_ok=True)
+
+    async def insert_with_job(self, tenant: str, voice_id: str, doc: dict[str, Any]) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("INSERT INTO objects (kind, id, tenant, doc) VALUES ('voice', ?, ?, ?)",
+                            (voice_id, tenant, json.dumps(doc)))
+            self.db.execute("INSERT OR REPLACE INTO jobs (voice_id, visible_at, attempts) VALUES (?, 0, 0)",
+                            (voice_id,))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     async def enqueue_job(self, voice_id: str) -> None:
         self.db.execute(

@@ -186,7 +186,8 @@ def test_service_endpoints(live_server: LiveServer) -> None:
     base = live_server.base_url
     assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
     assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
-    metrics = httpx.get(f"{base}/metrics").text
+    assert httpx.get(f"{base}/metrics").status_code == 401  # the figures cover every tenant
+    metrics = httpx.get(f"{base}/metrics", headers=live_server.headers).text
     assert "agent_server_http_requests_total" in metrics and "agent_server_enrollments_total" in metrics
     spec = httpx.get(f"{base}/openapi.json").json()
     assert spec["openapi"].startswith("3.")

@@ -123,3 +123,41 @@ async def test_concurrent_claims_never_double_book(store: Store) -> None:
     claims = await asyncio.gather(*(store.claim_job(30) for _ in range(20)))
     got = [c.voice_id for c in claims if c]
     assert sorted(got) == sorted(f"v{i}" for i in range(10))
+
+
+async def test_voice_and_job_are_written_together(store: Store) -> None:
+    doc = {"id": "voice_atomic", "object": "voice", "name": "a", "status": "pending"}
+    await store.insert_with_job("acme", "voice_atomic", doc)
+    assert await store.get("voice", "acme", "voice_atomic") == doc
+    assert (await store.list("voice", "acme", 10, None)).data == [doc]
+    job = await store.claim_job(lease_s=10)
+    assert job is not None and job.voice_id == "voice_atomic" and job.attempts == 1
+
+
+async def test_a_failed_voice_write_leaves_no_job(tmp_path) -> None:
+    store = SQLiteStore(tmp_path)
+    try:
+        await store.insert("voice", "acme", "voice_dup", {"id": "voice_dup"})
+        with pytest.raises(Exception, match="UNIQUE"):
+            await store.insert_with_job("acme", "voice_dup", {"id": "voice_dup"})
+        assert await store.pending_jobs() == 0
+    finally:
+        await store.close()
+
+
+async def test_data_files_are_private(tmp_path) -> None:
+    import os
+    import stat
+
+    data = tmp_path / "data"
+    store = SQLiteStore(data)
+    try:
+        await store.put_blob("ref/voice_x", b"RIFF")
+        await store.insert("voice", "acme", "voice_x", {"id": "voice_x"})
+        files = [data / "agent_server.db", data / "agent_server.db-wal", data / "blobs" / "ref_voice_x"]
+        for path in files:
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+        for d in (data, data / "blobs"):
+            assert stat.S_IMODE(os.stat(d).st_mode) == 0o700, d
+    finally:
+        await store.close()
