@@ -42,7 +42,7 @@ class Server:
             finally:
                 await store.close()
 
-        return _run(make())
+        return run_async(make())
 
     def agent(self, key: str | None = None, **body: Any) -> str:
         with self.client(key) as c:
@@ -56,7 +56,7 @@ class Server:
         return res.active if res else 0
 
 
-def _run(coro: Any) -> Any:
+def run_async(coro: Any) -> Any:
     """Run a coroutine to the end from sync or async tests alike (its own loop, in a thread)."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()

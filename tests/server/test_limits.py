@@ -15,7 +15,7 @@ import websockets
 from agent_server.config import load_settings
 from agent_server.stores import open_store
 from tests.realtime.helpers import Client
-from tests.server.inproc import Server, serve
+from tests.server.inproc import Server, run_async, serve
 
 LIMITS = {"requests_per_key_per_s": 20, "failed_auth_per_address_per_min": 5,
           "client_secrets_per_key_per_min": 3, "max_realtime_sessions_per_tenant": 2,
@@ -177,3 +177,22 @@ def test_speech_in_flight_per_tenant_with_a_bounded_queue(srv: Server) -> None:
             assert other.post("/v1/audio/speech", json={"input": "Hi.", "voice": "joe"}).status_code == 200
 
     asyncio.run(run())
+
+
+def test_unstreamed_speech_stops_when_the_client_leaves(srv: Server) -> None:
+    """`stream: false` on a long text, and the client gives up: synthesis stops at the next
+    sentence and the tenant's slot comes back, instead of minutes of work for nobody."""
+    key = srv.new_key("leaves", ["audio:speech"])
+    text = "This sentence is read slowly, again and again, for a client that will not wait. " * 48
+    with srv.client(key) as c, pytest.raises(httpx.ReadTimeout):
+        c.post("/v1/audio/speech", json={"input": text[:4000], "voice": "joe", "stream": False, "speed": 0.25},
+               timeout=3)
+    limiter = srv.app.state.ctx.limiter
+    in_flight = lambda: run_async(limiter.leases.count("speech_limit:leaves"))  # noqa: E731
+    left = time.monotonic()
+    while in_flight() and time.monotonic() - left < 30:
+        time.sleep(0.2)
+    freed_after = time.monotonic() - left
+    assert in_flight() == 0
+    # The whole text at speed 0.25 is ~15 minutes of audio (over a minute of CPU here).
+    assert freed_after < 20, freed_after
