@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ from agent_server.api import agents, catalog, clones, health, openapi, speech
 from agent_server.bootstrap import ensure_bootstrap_key
 from agent_server.config import Settings, load_settings
 from agent_server.context import ServerContext
+from agent_server.cpu import CpuScheduler
 from agent_server.enrollment.worker import EnrollmentWorker
 from agent_server.housekeeping import housekeeping
 from agent_server.metrics import Metrics
@@ -79,10 +81,17 @@ def create_app(
 ) -> Starlette:
     settings = settings or load_settings()
     store = store or open_store(settings)
+    m = settings.models
+    # The one CPU budget: ``cpu_pool_size`` model jobs at once, each model running
+    # cores // jobs threads, plus one thread for the light jobs (VAD) beside them.
+    from voices import models
+
+    models.configure(m.model_threads or max(1, (os.cpu_count() or 2) // max(1, m.cpu_pool_size)))
+    pool = ThreadPoolExecutor(m.cpu_pool_size + 1, thread_name_prefix="cpu")
+    sched = CpuScheduler(pool, m.cpu_pool_size, light_slots=1)
     ctx = ServerContext(
-        settings=settings, store=store, metrics=Metrics(),
-        cpu=ThreadPoolExecutor(settings.models.cpu_pool_size, thread_name_prefix="cpu"),
-        profiles=ProfileCache(store, settings.models.profile_cache_size, settings.models.conversion_method),
+        settings=settings, store=store, metrics=Metrics(), cpu=pool, sched=sched,
+        profiles=ProfileCache(store, m.profile_cache_size, m.conversion_method, sched),
         limiter=Limiter(settings, getattr(store, "r", None)),
     )
 
@@ -95,7 +104,7 @@ def create_app(
                         "(mode 0600); read it from there once.", written)
         loader: asyncio.Future[None] | None = None
         if settings.models.preload:
-            loader = asyncio.get_running_loop().run_in_executor(ctx.cpu, _preload, settings)
+            loader = asyncio.ensure_future(ctx.run_cpu(_preload, settings))
             loader.add_done_callback(lambda f: setattr(ctx, "models_ready", f.exception() is None))
         else:
             ctx.models_ready = True

@@ -58,7 +58,11 @@ class ModelSettings:
     tts_model: str = ""  # empty: the bundled en_US-joe-medium
     profile_cache_size: int = 64
     conversion_method: str = ""  # empty: voices.conversion.DEFAULT_METHOD
+    # Model jobs running at once (agent_server.cpu); threads per model call (ONNX
+    # Runtime, CTranslate2, torch), 0: cores // cpu_pool_size, so the two multiply to
+    # the cores.
     cpu_pool_size: int = 2
+    model_threads: int = 0
     preload: bool = True
 
 

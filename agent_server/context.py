@@ -1,4 +1,4 @@
-"""What a running server holds: settings, the store, the CPU pool, caches, metrics.
+"""What a running server holds: settings, the store, the CPU scheduler, caches, metrics.
 
 Built once by :func:`agent_server.app.create_app` and reached from handlers as
 ``request.app.state.ctx``; nothing here is a module global, so tests can run several
@@ -7,13 +7,13 @@ servers in one process.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from agent_server.config import Settings
+from agent_server.cpu import CpuScheduler
 from agent_server.metrics import Metrics
 from agent_server.profiles import ProfileCache
 from agent_server.rate_limits import Limiter
@@ -27,12 +27,14 @@ class ServerContext:
     settings: Settings
     store: Store
     metrics: Metrics
-    # Blocking model and DSP work; bounded so the event loop only moves bytes.
+    # Blocking model and DSP work: the one pool, entered only through ``sched``.
     cpu: ThreadPoolExecutor
+    sched: CpuScheduler
     profiles: ProfileCache
     limiter: Limiter
     extras: dict[str, Any] = field(default_factory=dict)
     models_ready: bool = False
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.cpu, fn, *args)
+        """A short job somebody is waiting for now (an upload's decoding, loading a model)."""
+        return await self.sched.run(self.sched.now(), "cpu", fn, *args)

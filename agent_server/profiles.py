@@ -2,7 +2,8 @@
 
 The voice record is read from the store on every resolve (one cheap lookup), so a voice
 deleted by any process stops working at once everywhere; only the decoded profile, which
-never changes for a given id, is cached.
+never changes for a given id, is cached. Decoding a profile (decompression, ~10 ms) is
+a job of the CPU scheduler when there is one, never work on the event loop.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from agent_server.errors import Conflict, NotFound
 from agent_server.stores.base import Store
 
 if TYPE_CHECKING:
+    from agent_server.cpu import CpuScheduler
     from voices.profile import VoiceProfile
 
 STOCK_VOICES = {"joe": "Joe (US English, Piper en_US-joe-medium)"}
@@ -38,8 +40,10 @@ class ResolvedVoice:
 
 
 class ProfileCache:
-    def __init__(self, store: Store, size: int = 64, method: str = "") -> None:
+    def __init__(self, store: Store, size: int = 64, method: str = "",
+                 sched: CpuScheduler | None = None) -> None:
         self.store = store
+        self.sched = sched
         self.size = size
         if method:
             from voices.methods import check_method
@@ -91,7 +95,10 @@ class ProfileCache:
             if raw is None:
                 raise NotFound(f"Voice {voice} has no profile; it may have just been deleted.",
                                code="voice_not_found")
-            prof = VoiceProfile.from_bytes(raw)
+            if self.sched is None:
+                prof = VoiceProfile.from_bytes(raw)
+            else:
+                prof = await self.sched.run(self.sched.now(), "profile", VoiceProfile.from_bytes, raw)
             if self.method:
                 prof.method = self.method
             self._put(voice, prof)

@@ -8,6 +8,7 @@ the enrollment worker and the realtime sessions.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from functools import cache
@@ -20,8 +21,26 @@ if TYPE_CHECKING:
 
 _lock = threading.RLock()
 
-# Threads per model call: 2 cores on the reference machine; more threads only contend.
-_THREADS = int(os.environ.get("AGENT_SERVER_MODEL_THREADS", "2"))
+# Intra-op threads of every model (CTranslate2, ONNX Runtime, torch). The server runs
+# ``cpu_pool_size`` model jobs at once and sets this to cores // jobs (configure), so
+# the threads of all running jobs add up to the cores instead of contending for them.
+_threads = os.cpu_count() or 2
+
+
+def configure(threads: int) -> None:
+    """Threads per model call, for models loaded from now on (torch's at once).
+
+    Called by the server before it loads any model; models already loaded keep theirs.
+    """
+    global _threads
+    _threads = max(1, int(threads))
+    import torch
+
+    torch.set_num_threads(_threads)
+
+
+def threads() -> int:
+    return _threads
 
 
 def default_asr_model() -> str:
@@ -43,8 +62,10 @@ def _whisper(model: str, compute_type: str) -> WhisperModel:
 
     with _lock:
         return WhisperModel(
-            model, device="cpu", compute_type=compute_type, cpu_threads=_THREADS,
-            local_files_only=True,
+            model, device="cpu", compute_type=compute_type, cpu_threads=_threads,
+            # Two workers: an enrollment's gate ASR must not hold a realtime turn's ASR
+            # behind it (one worker serialises every generate call).
+            num_workers=2, local_files_only=True,
         )
 
 
@@ -54,12 +75,26 @@ def whisper(model: str | None = None, compute_type: str = "int8") -> WhisperMode
 
 @cache
 def _piper(model: str) -> PiperVoice:
+    import onnx
+    import onnxruntime
     from piper import PiperVoice
+    from piper.patch_voice_with_alignment import add_alignment_output
 
     # Alignments (phone durations) patched into the model in memory need the ``onnx``
-    # package; the conversion's per-phone correction reads them (voices.phones).
+    # package; the conversion's per-phone correction reads them (voices.phones). The
+    # session is built here rather than by PiperVoice.load, which gives ONNX Runtime
+    # no thread setting (it would use every core per call).
     with _lock:
-        return PiperVoice.load(model, include_alignments=True)
+        voice = PiperVoice.load(model)
+        graph = onnx.load(model)
+        with contextlib.suppress(ValueError):  # already patched on disk
+            add_alignment_output(graph)
+        opts = onnxruntime.SessionOptions()
+        opts.intra_op_num_threads = _threads
+        opts.inter_op_num_threads = 1
+        voice.session = onnxruntime.InferenceSession(graph.SerializeToString(), sess_options=opts,
+                                                     providers=["CPUExecutionProvider"])
+        return voice
 
 
 def piper(model: str | None = None) -> PiperVoice:
@@ -81,7 +116,7 @@ def silero_vad() -> Any:
     import torch
     from silero_vad import load_silero_vad
 
-    torch.set_num_threads(_THREADS)
+    torch.set_num_threads(_threads)
     with _lock:
         return load_silero_vad(onnx=False)
 

@@ -14,7 +14,7 @@ format version, so a stored profile can never execute code and old ones are dete
 from __future__ import annotations
 
 import io
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +22,7 @@ import pyworld as pw
 
 from voices import conversion, models, phones, warp, world
 from voices.audio_io import resample
+from voices.inline import InlineExecutor
 
 FORMAT_VERSION = 1
 
@@ -107,7 +108,8 @@ def base_voice_reading(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_profile(
-    samples: np.ndarray, sample_rate: int, *, transcript: str = "", exemplars: bool = False
+    samples: np.ndarray, sample_rate: int, *, transcript: str = "", exemplars: bool = False,
+    executor: Executor | None = None,
 ) -> VoiceProfile:
     """Learn a voice from a reference clip that already passed the quality gate.
 
@@ -131,22 +133,19 @@ def build_profile(
     ref = resample(x, sample_rate, world.RATE)
     text = transcript.strip()
     # Piper and the speaker encoder run outside the GIL (ONNX Runtime, torch), WORLD
-    # inside it: started first, they run beside the clip's WORLD analysis on the second
-    # core (0.05-0.3 s off a 10 s clip's ~2 s profile on 2 cores). Same computations,
-    # same result.
-    pool = ThreadPoolExecutor(2, thread_name_prefix="profile")
-    try:
-        embedding = pool.submit(speaker_embedding, x, sample_rate)
+    # inside it: given an ``executor`` with two threads, they run beside the clip's WORLD
+    # analysis on the second core (0.05-0.3 s off a 10 s clip's ~2 s profile on 2
+    # cores); by default they run in turn. Same computations, same result.
+    pool = executor or InlineExecutor()
+    embedding = pool.submit(speaker_embedding, x, sample_rate)
+    reading = pool.submit(base_voice_reading, text) if len(text) >= 20 else None
+    target_feats = world.analyze(ref)
+    target = conversion.Stats.of(target_feats)
+    if not text:
+        # The frequency warp and the exemplars need the base voice saying the same words.
+        text = _transcribe(ref)
         reading = pool.submit(base_voice_reading, text) if len(text) >= 20 else None
-        target_feats = world.analyze(ref)
-        target = conversion.Stats.of(target_feats)
-        if not text:
-            # The frequency warp and the exemplars need the base voice saying the same words.
-            text = _transcribe(ref)
-            reading = pool.submit(base_voice_reading, text) if len(text) >= 20 else None
-        return _learn(ref, target_feats, target, text, reading, embedding, exemplars)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    return _learn(ref, target_feats, target, text, reading, embedding, exemplars)
 
 
 def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Stats, text: str,

@@ -10,7 +10,7 @@ iterating stops all further work.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,52 +66,78 @@ def validate_speed(speed: float) -> float:
     return speed
 
 
-def synthesize_stream(
-    text: str, profile: VoiceProfile | None, speed: float = 1.0, *, fast_start: bool = True
-) -> Iterator[np.ndarray]:
-    """Yield float32 mono chunks at :data:`OUTPUT_RATE`, about one per sentence (or clause).
-
-    ``profile=None`` is the stock voice ``joe``. With ``fast_start`` a cloned voice's
-    first piece comes as two chunks (see :func:`_voiced`): callers that are already
-    playing earlier audio (a reply's later sentences) turn it off. Raises ``ValueError``
-    (before any audio) for empty or unspeakable text, text over 4096 characters, or a
-    speed outside 0.25..4.0.
-    """
-    speed = validate_speed(speed)
+def plan(text: str, speed: float = 1.0) -> list[str]:
+    """The pieces :func:`synthesize_stream` reads one by one (normalised sentences or
+    clauses). Raises ``ValueError`` for empty or unspeakable text or a bad speed."""
+    validate_speed(speed)
     if not text or not text.strip():
         raise ValueError("the input is empty; give the text to speak")
     pieces = split_sentences(normalize(text))
     if not pieces:
         raise ValueError("the input has nothing to speak")
-    return _stream(pieces, profile, speed, fast_start)
+    return pieces
+
+
+def read(piece: str, profile: VoiceProfile | None, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Piper reading one piece at the voice's own pace (blocking; :func:`piper_reading`)."""
+    return piper_reading(piece, speed / _tempo(profile))
+
+
+def gap(speed: float = 1.0) -> np.ndarray:
+    """The pause before a piece that starts a new sentence."""
+    return np.zeros(int(_GAP_S / speed * OUTPUT_RATE), np.float32)
+
+
+def synthesize_stream(
+    text: str, profile: VoiceProfile | None, speed: float = 1.0, *, fast_start: bool = True,
+    ahead: Executor | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield float32 mono chunks at :data:`OUTPUT_RATE`, about one per sentence (or clause).
+
+    ``profile=None`` is the stock voice ``joe``. With ``fast_start`` a cloned voice's
+    first piece comes as two chunks (see :func:`voiced`): callers that are already
+    playing earlier audio (a reply's later sentences) turn it off. ``ahead``: an
+    executor in which Piper reads the next piece while this one is converted (ONNX
+    Runtime releases the GIL, WORLD does not, so on two cores the two overlap); without
+    one the pieces are read in turn. The server drives the same steps (:func:`plan`,
+    :func:`read`, :func:`voiced`) through its CPU scheduler instead
+    (``agent_server.speech_stream``). Raises ``ValueError`` (before any audio) for
+    empty or unspeakable text, text over 4096 characters, or a speed outside 0.25..4.0.
+    """
+    speed = validate_speed(speed)
+    return _stream(plan(text, speed), profile, speed, fast_start, ahead)
 
 
 def _stream(
-    pieces: list[str], profile: VoiceProfile | None, speed: float, fast_start: bool
+    pieces: list[str], profile: VoiceProfile | None, speed: float, fast_start: bool, ahead: Executor | None
 ) -> Iterator[np.ndarray]:
-    gap = np.zeros(int(_GAP_S / speed * OUTPUT_RATE), np.float32)
-    speed = speed / _tempo(profile)
-    # Piper reads the next piece while this one is converted and sent: ONNX Runtime
-    # releases the GIL, WORLD does not, so on two cores the two overlap instead of adding
-    # up. At most one piece is read ahead; closing the generator drops it.
-    ahead = ThreadPoolExecutor(1, thread_name_prefix="piper-ahead")
+    def start(i: int) -> Future[tuple[np.ndarray, np.ndarray]]:
+        if ahead is not None:
+            return ahead.submit(read, pieces[i], profile, speed)
+        done: Future[tuple[np.ndarray, np.ndarray]] = Future()
+        done.set_result(read(pieces[i], profile, speed))
+        return done
+
+    pause = gap(speed)
+    pending: Future[tuple[np.ndarray, np.ndarray]] | None = start(0)
     try:
-        pending = ahead.submit(piper_reading, pieces[0], speed)
         for i in range(len(pieces)):
+            assert pending is not None
             audio, labels = pending.result()
             pending = None
             # Pause only between sentences; pieces cut inside a sentence join directly.
-            lead = gap if i and pieces[i - 1][-1] in ".!?" else None
-            for j, part in enumerate(_voiced(audio, labels, profile, split=fast_start and i == 0)):
+            lead = pause if i and pieces[i - 1][-1] in ".!?" else None
+            for j, part in enumerate(voiced(audio, labels, profile, split=fast_start and i == 0)):
                 yield np.concatenate([lead, part]) if lead is not None and j == 0 else part
-                if pending is None and i + 1 < len(pieces):
+                if pending is None and i + 1 < len(pieces) and ahead is not None:
                     # Read ahead only once this piece's first audio is out, so the first
                     # byte never waits behind the next piece's Piper run.
-                    pending = ahead.submit(piper_reading, pieces[i + 1], speed)
-            if pending is None and i + 1 < len(pieces):  # an empty piece yields nothing
-                pending = ahead.submit(piper_reading, pieces[i + 1], speed)
+                    pending = start(i + 1)
+            if pending is None and i + 1 < len(pieces):
+                pending = start(i + 1)
     finally:
-        ahead.shutdown(wait=False, cancel_futures=True)
+        if pending is not None:
+            pending.cancel()
 
 
 def _tempo(profile: VoiceProfile | None) -> float:
@@ -121,7 +147,7 @@ def _tempo(profile: VoiceProfile | None) -> float:
     return float(profile.extras["tempo"][0])
 
 
-def _voiced(audio: np.ndarray, labels: np.ndarray, profile: VoiceProfile | None, *,
+def voiced(audio: np.ndarray, labels: np.ndarray, profile: VoiceProfile | None, *,
             split: bool) -> Iterator[np.ndarray]:
     """One piece in the requested voice, level-normalised.
 

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from agent_server.api.agents import agents_using_voice
 from agent_server.api.common import ctx_of, page_params, principal, read_body
+from agent_server.cpu import Due
 from agent_server.errors import BadRequest, InvalidAudio, NotFound, PayloadTooLarge, UnsupportedMediaType
 from agent_server.ids import new_id
 from voices.audio_io import AudioDecodeError, AudioTooLongError, decode
@@ -77,7 +78,9 @@ async def _create(request: Request, tenant: str) -> JSONResponse:
     if not data:
         raise InvalidAudio("The uploaded file is empty.")
     try:
-        await ctx.run_cpu(partial(decode, data, max_duration_s=ctx.settings.limits.max_audio_s))
+        # Somebody waits for the answer, but no realtime reply should wait for a decode.
+        await ctx.sched.run(ctx.sched.now() + Due.SPEECH_GRACE_S, "decode",
+                            partial(decode, data, max_duration_s=ctx.settings.limits.max_audio_s))
     except AudioTooLongError as exc:
         raise InvalidAudio(str(exc), code="audio_too_long") from exc
     except AudioDecodeError as exc:

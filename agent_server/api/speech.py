@@ -1,16 +1,15 @@
 """`POST /v1/audio/speech`: OpenAI-compatible text to speech, streamed by sentence.
 
-Synthesis is a blocking generator (Piper, then conversion to the cloned voice); each
-sentence is pulled in the CPU pool, encoded, and sent. If the client goes away the
-response stops pulling, the generator is closed, and no further sentence is made.
+Each step of synthesis (Piper, then conversion to the cloned voice) is a job of the CPU
+scheduler (:mod:`agent_server.speech_stream`), the first chunk due at once, the rest as
+the audio sent plays out; each chunk is encoded and sent. If the client goes away the
+response stops pulling, the stream is closed, and no further sentence is made.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
@@ -22,33 +21,12 @@ from agent_server.api.common import ctx_of, json_body, principal
 from agent_server.context import ServerContext
 from agent_server.errors import BadRequest
 from agent_server.rate_limits import Lease
+from agent_server.speech_stream import SpeechClock, speak
 from voices.encode import FORMATS, MEDIA_TYPES, StreamEncoder, encode_all
-from voices.synthesis import MAX_SPEED, MIN_SPEED, OUTPUT_RATE, synthesize_stream
+from voices.synthesis import MAX_SPEED, MIN_SPEED, OUTPUT_RATE, plan
 from voices.text_normalize import SpokenTooLongError
 
-_DONE = object()
-
-
-class _Synthesis:
-    """The synthesis generator, pulled in the CPU pool and closed from the loop: the
-    lock makes a close wait for a pull still running in a thread (closing a generator
-    while it executes raises), and the close itself runs in the pool."""
-
-    def __init__(self, gen: Iterator[np.ndarray]) -> None:
-        self.gen = gen
-        self._lock = threading.Lock()
-
-    def pull(self) -> Any:
-        with self._lock:
-            return next(self.gen, _DONE)
-
-    def _close(self) -> None:
-        with self._lock:
-            self.gen.close()  # type: ignore[attr-defined]
-
-    def close_soon(self, ctx: ServerContext) -> None:
-        with contextlib.suppress(RuntimeError):  # the pool is shutting down
-            ctx.cpu.submit(self._close)
+Chunks = AsyncIterator[tuple[int, np.ndarray]]
 
 
 def _parse(body: dict[str, Any], max_chars: int) -> tuple[str, str, str, float, bool]:
@@ -83,53 +61,51 @@ async def speech(request: Request) -> Response:
     text, voice_id, fmt, speed, stream = _parse(await json_body(request), ctx.settings.limits.max_speech_chars)
     voice = await ctx.profiles.resolve(who.tenant, voice_id)
     try:
-        gen = synthesize_stream(text, voice.profile, speed)
+        pieces = [(0, piece) for piece in plan(text, speed)]
     except SpokenTooLongError as exc:
         raise BadRequest(f"'input' is too long to speak: {exc}.", param="input", code="input_too_long") from exc
     except ValueError as exc:
         raise BadRequest(f"Nothing to speak: {exc}.", param="input", code="invalid_input") from exc
     lim = ctx.settings.limits
-    synth = _Synthesis(gen)
-    try:
-        lease = await ctx.limiter.acquire_queued(
+    lease = await ctx.limiter.acquire_queued(
             "speech_limit", who.tenant, lim.speech_in_flight_per_tenant, lim.speech_queue_per_tenant,
             lim.speech_queue_timeout_s,
             f"This tenant has {lim.speech_in_flight_per_tenant} speech requests synthesising and "
             f"{lim.speech_queue_per_tenant} waiting (its limits); retry after the Retry-After seconds.")
-    except BaseException:
-        synth.close_soon(ctx)
-        raise
+    clock = SpeechClock(ctx.sched)
+    chunks = speak(pieces, voice.profile, speed, clock.run)
     try:
-        return await _answer(request, ctx, synth, voice.id, fmt, stream, lease)
+        return await _answer(request, ctx, clock, chunks, voice.id, fmt, stream, lease)
     except BaseException:
-        synth.close_soon(ctx)
+        await chunks.aclose()
         await ctx.limiter.release(lease)
         raise
 
 
-async def _answer(request: Request, ctx: ServerContext, synth: _Synthesis, voice_id: str, fmt: str,
-                  stream: bool, lease: Lease) -> Response:
+async def _answer(request: Request, ctx: ServerContext, clock: SpeechClock, chunks: Chunks, voice_id: str,
+                  fmt: str, stream: bool, lease: Lease) -> Response:
     started = time.perf_counter()
     # The first sentence is made before answering, so a failure is still a clean 4xx
     # and time-to-first-byte is the first sentence's synthesis, not the whole text.
     try:
-        first = await ctx.run_cpu(synth.pull)
+        first = await anext(chunks, None)
     except ValueError as exc:
         raise BadRequest(f"Nothing to speak: {exc}.", param="input", code="invalid_input") from exc
     ctx.metrics.speech_seconds.observe(time.perf_counter() - started)
     headers = {"X-Voice-Id": voice_id, "Cache-Control": "no-store"}
     if not stream:
-        chunks = [] if first is _DONE else [first]
-        while (nxt := await ctx.run_cpu(synth.pull)) is not _DONE:
-            if await request.is_disconnected():  # nobody is waiting for the rest
+        parts, item = [], first
+        while item is not None:
+            clock.sent(item[1])
+            parts.append(item[1])
+            item = await anext(chunks, None)
+            if item is not None and await request.is_disconnected():  # nobody is waiting for the rest
                 raise ClientGone
-            chunks.append(nxt)
-        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-        body = await ctx.run_cpu(encode_all, audio, fmt, OUTPUT_RATE)
-        synth.close_soon(ctx)
+        audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        body = await clock.run(encode_all, audio, fmt, OUTPUT_RATE)
         await ctx.limiter.release(lease)
         return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
-    return StreamingResponse(_stream(ctx, synth, first, fmt, lease), media_type=MEDIA_TYPES[fmt],
+    return StreamingResponse(_stream(ctx, clock, chunks, first, fmt, lease), media_type=MEDIA_TYPES[fmt],
                              headers=headers)
 
 
@@ -147,20 +123,22 @@ class ClientGone(BadRequest):
 _WHOLE_WHEN_STREAMED = {"flac"}
 
 
-async def _stream(ctx: ServerContext, synth: _Synthesis, first: Any, fmt: str, lease: Lease) -> AsyncIterator[bytes]:
+async def _stream(ctx: ServerContext, clock: SpeechClock, chunks: Chunks, first: tuple[int, np.ndarray] | None,
+                  fmt: str, lease: Lease) -> AsyncIterator[bytes]:
     encoder = StreamEncoder(fmt, OUTPUT_RATE, exact_length=fmt in _WHOLE_WHEN_STREAMED)
     try:
-        chunk = first
-        while chunk is not _DONE:
-            data = encoder.feed(chunk)
+        item = first
+        while item is not None:
+            clock.sent(item[1])
+            data = await clock.run(encoder.feed, item[1])
             if data:
                 yield data
-            chunk = await ctx.run_cpu(synth.pull)
-        tail = encoder.finish()
+            item = await anext(chunks, None)
+        tail = await clock.run(encoder.finish)
         if tail:
             yield tail
     finally:
-        synth.close_soon(ctx)
+        await chunks.aclose()
         await ctx.limiter.release(lease)
 
 

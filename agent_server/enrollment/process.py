@@ -1,8 +1,15 @@
-"""The blocking part of an enrollment, run in the CPU pool: decode, gate, profile."""
+"""The blocking part of an enrollment, as CPU scheduler jobs: decode, gate, profile.
+
+Each step is its own job (``run``), so realtime work due in the meantime goes between
+them; a step's model work stays on the one thread its job was given (the gate's ASR
+and the profile's Piper reading run in turn, :mod:`voices.inline`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from voices import gate
@@ -17,16 +24,17 @@ class EnrollmentResult:
     profile: bytes | None
 
 
-def enroll(data: bytes, thresholds: GateThresholds, max_audio_s: float) -> EnrollmentResult:
+async def enroll(data: bytes, thresholds: GateThresholds, max_audio_s: float,
+                 run: Callable[..., Awaitable[Any]]) -> EnrollmentResult:
     try:
-        clip = decode(data, max_duration_s=max_audio_s)
+        clip = await run(partial(decode, data, max_duration_s=max_audio_s))
     except (AudioDecodeError, AudioTooLongError) as exc:
         return EnrollmentResult({}, {"code": "invalid_audio", "message": str(exc)}, None)
-    report = gate.evaluate(clip.samples, clip.sample_rate, thresholds)
+    report = await run(gate.evaluate, clip.samples, clip.sample_rate, thresholds)
     if report.failure is not None:
         failure = {"code": report.failure.code, "message": report.failure.message}
         return EnrollmentResult(report.quality, failure, None)
     from voices.profile import build_profile
 
-    profile = build_profile(clip.samples, clip.sample_rate, transcript=report.transcript)
-    return EnrollmentResult(report.quality, None, profile.to_bytes())
+    profile = await run(partial(build_profile, clip.samples, clip.sample_rate, transcript=report.transcript))
+    return EnrollmentResult(report.quality, None, await run(profile.to_bytes))

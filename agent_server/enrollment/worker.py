@@ -11,9 +11,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from typing import Any
 
 from agent_server.api.clones import KIND, profile_blob, ref_blob
 from agent_server.context import ServerContext
+from agent_server.cpu import Due
 from agent_server.enrollment.process import enroll
 from agent_server.errors import store_error
 from agent_server.stores.base import ClaimedJob
@@ -112,9 +114,13 @@ class EnrollmentWorker:
             await store.complete_job(job.voice_id)
             return
         started = time.perf_counter()
-        result = await self.ctx.run_cpu(
-            enroll, data, settings.gate, settings.limits.max_audio_s
-        )
+        # Every step shares one deadline, so enrollments finish in the order they began.
+        due, sched = self.ctx.sched.now() + Due.ENROLL_S, self.ctx.sched
+
+        async def run(fn: Any, *args: Any) -> Any:
+            return await sched.run(due, "enroll", fn, *args)
+
+        result = await enroll(data, settings.gate, settings.limits.max_audio_s, run)
         self.ctx.metrics.enroll_seconds.observe(time.perf_counter() - started)
         if result.profile is not None:
             await store.put_blob(profile_blob(job.voice_id), result.profile)

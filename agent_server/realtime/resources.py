@@ -1,8 +1,9 @@
-"""What all realtime sessions of one server share: the ASR engine, the VAD pool, a
-small executor for VAD steps, and the session count behind the configured limit.
+"""What all realtime sessions of one server share: the ASR engine, the VAD pool, the
+server's CPU scheduler, and the session count behind the configured limit.
 
-VAD steps (1 ms per 32 ms chunk) get their own two threads rather than the main CPU
-pool: queued behind a 100 ms ASR call they would delay barge-in detection.
+VAD steps (1 ms per 32 ms chunk) are the scheduler's light jobs, with a thread of their
+own beside the model jobs: queued behind a 100 ms ASR call they would delay barge-in
+detection.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from agent_server.context import ServerContext
-from agent_server.realtime.scheduler import CpuScheduler
 from agent_server.realtime.stages.asr import AsrEngine, shared_engine
 from agent_server.realtime.stages.vad import VadPool
 
@@ -29,9 +28,8 @@ class RealtimeResources:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self.vad_pool = VadPool()
-        self.vad_exec = ThreadPoolExecutor(2, thread_name_prefix="vad")
-        # Realtime model work enters the shared pool through here, earliest deadline first.
-        self.sched = CpuScheduler(ctx.cpu, ctx.settings.models.cpu_pool_size)
+        # Realtime model work enters the server's one pool here, earliest deadline first.
+        self.sched = ctx.sched
         self._asr: AsrEngine | None = None
         self._asr_lock = asyncio.Lock()
         self._count = 0
@@ -57,7 +55,7 @@ class RealtimeResources:
         return self._asr
 
     async def run_vad(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.vad_exec, fn, *args)
+        return await self.sched.run(self.sched.now(), "vad", fn, *args)
 
     def acquire_slot(self) -> None:
         with self._count_lock:
@@ -76,8 +74,6 @@ class RealtimeResources:
     def active(self) -> int:
         return self._count
 
-    async def shutdown(self) -> None:
-        self.vad_exec.shutdown(wait=False, cancel_futures=True)
 
 
 def resources(ctx: ServerContext) -> RealtimeResources:
@@ -85,5 +81,4 @@ def resources(ctx: ServerContext) -> RealtimeResources:
     if res is None:
         res = RealtimeResources(ctx)
         ctx.extras["realtime"] = res
-        ctx.extras.setdefault("on_shutdown", []).append(res.shutdown)
     return res

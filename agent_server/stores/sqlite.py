@@ -1,17 +1,23 @@
 """Embedded store: one SQLite file (WAL) plus blob files, under the data dir.
 
-Calls are short and local, so they run inline; WAL lets the CLI (`keys create`) write
-while a server is reading.
+Every call runs on the store's one thread, off the event loop: a query that waits for
+the CLI's write lock (up to the 10 s timeout) or a 25 MB blob must not stall every
+session's audio. One thread also keeps the connection's use serial. WAL lets the CLI
+(`keys create`) write while a server is reading.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from agent_server.stores.base import ApiKey, ClaimedJob, Page
 
@@ -26,6 +32,20 @@ CREATE INDEX IF NOT EXISTS objects_by_tenant ON objects (kind, tenant, seq);
 CREATE TABLE IF NOT EXISTS jobs (
     voice_id TEXT PRIMARY KEY, visible_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
 """
+
+
+T = TypeVar("T")
+
+
+def _io(fn: Callable[..., T]) -> Callable[..., Coroutine[Any, Any, T]]:
+    """The blocking method ``fn`` as a coroutine run on the store's thread."""
+
+    @functools.wraps(fn)
+    async def call(self: SQLiteStore, *args: Any, **kwargs: Any) -> T:
+        job = functools.partial(fn, self, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, job)
+
+    return call
 
 
 class SQLiteStore:
@@ -43,45 +63,61 @@ class SQLiteStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
 
-    async def ping(self) -> bool:
+    @_io
+    def ping(self) -> bool:
         self.db.execute("SELECT 1").fetchone()
         return True
 
     async def close(self) -> None:
-        self.db.close()
+        await asyncio.get_running_loop().run_in_executor(self._thread, self.db.close)
+        self._thread.shutdown(wait=False)
 
-    async def ensure_tenant(self, tenant: str) -> None:
+    @_io
+    def ensure_tenant(self, tenant: str) -> None:
+        self._ensure_tenant(tenant)
+
+    def _ensure_tenant(self, tenant: str) -> None:
         self.db.execute(
             "INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)", (tenant, int(time.time()))
         )
 
-    async def list_tenants(self) -> list[str]:
+    @_io
+    def list_tenants(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM tenants ORDER BY name")]
 
-    async def put_key(self, key: ApiKey) -> None:
-        await self.ensure_tenant(key.tenant)
+    @_io
+    def put_key(self, key: ApiKey) -> None:
+        self._ensure_tenant(key.tenant)
         self.db.execute(
             "INSERT OR REPLACE INTO api_keys (id, hash, tenant, doc) VALUES (?, ?, ?, ?)",
             (key.id, key.hash, key.tenant, json.dumps(key.to_dict())),
         )
 
-    async def key_by_hash(self, key_hash: str) -> ApiKey | None:
+    @_io
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
         row = self.db.execute("SELECT doc FROM api_keys WHERE hash = ?", (key_hash,)).fetchone()
         return ApiKey.from_dict(json.loads(row[0])) if row else None
 
-    async def get_key(self, key_id: str) -> ApiKey | None:
+    @_io
+    def get_key(self, key_id: str) -> ApiKey | None:
         row = self.db.execute("SELECT doc FROM api_keys WHERE id = ?", (key_id,)).fetchone()
         return ApiKey.from_dict(json.loads(row[0])) if row else None
 
-    async def list_keys(self, tenant: str | None = None) -> list[ApiKey]:
+    @_io
+    def list_keys(self, tenant: str | None = None) -> list[ApiKey]:
+        return self._list_keys(tenant)
+
+    def _list_keys(self, tenant: str | None = None) -> list[ApiKey]:
         if tenant:
             rows = self.db.execute("SELECT doc FROM api_keys WHERE tenant = ? ORDER BY id", (tenant,))
         else:
             rows = self.db.execute("SELECT doc FROM api_keys ORDER BY id")
         return [ApiKey.from_dict(json.loads(r[0])) for r in rows]
 
-    async def revoke_key(self, key_id: str) -> bool:
+    @_io
+    def revoke_key(self, key_id: str) -> bool:
         row = self.db.execute("SELECT doc FROM api_keys WHERE id = ?", (key_id,)).fetchone()
         if not row:
             return False
@@ -90,41 +126,48 @@ class SQLiteStore:
         self.db.execute("UPDATE api_keys SET doc = ? WHERE id = ?", (json.dumps(key.to_dict()), key_id))
         return True
 
-    async def count_keys(self) -> int:
+    @_io
+    def count_keys(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
 
-    async def purge_expired_keys(self, before: float) -> int:
-        dead = [k.id for k in await self.list_keys() if k.expires_at is not None and k.expires_at < before]
+    @_io
+    def purge_expired_keys(self, before: float) -> int:
+        dead = [k.id for k in self._list_keys() if k.expires_at is not None and k.expires_at < before]
         for key_id in dead:
             self.db.execute("DELETE FROM api_keys WHERE id = ?", (key_id,))
         return len(dead)
 
-    async def insert(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> None:
+    @_io
+    def insert(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> None:
         self.db.execute(
             "INSERT INTO objects (kind, id, tenant, doc) VALUES (?, ?, ?, ?)",
             (kind, obj_id, tenant, json.dumps(doc)),
         )
 
-    async def replace(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> bool:
+    @_io
+    def replace(self, kind: str, tenant: str, obj_id: str, doc: dict[str, Any]) -> bool:
         cur = self.db.execute(
             "UPDATE objects SET doc = ? WHERE kind = ? AND tenant = ? AND id = ?",
             (json.dumps(doc), kind, tenant, obj_id),
         )
         return cur.rowcount > 0
 
-    async def get(self, kind: str, tenant: str, obj_id: str) -> dict[str, Any] | None:
+    @_io
+    def get(self, kind: str, tenant: str, obj_id: str) -> dict[str, Any] | None:
         row = self.db.execute(
             "SELECT doc FROM objects WHERE kind = ? AND tenant = ? AND id = ?", (kind, tenant, obj_id)
         ).fetchone()
         return json.loads(row[0]) if row else None
 
-    async def get_any(self, kind: str, obj_id: str) -> tuple[str, dict[str, Any]] | None:
+    @_io
+    def get_any(self, kind: str, obj_id: str) -> tuple[str, dict[str, Any]] | None:
         row = self.db.execute(
             "SELECT tenant, doc FROM objects WHERE kind = ? AND id = ?", (kind, obj_id)
         ).fetchone()
         return (row[0], json.loads(row[1])) if row else None
 
-    async def list(self, kind: str, tenant: str, limit: int, after: str | None) -> Page:
+    @_io
+    def list(self, kind: str, tenant: str, limit: int, after: str | None) -> Page:
         args: list[Any] = [kind, tenant]
         where = "kind = ? AND tenant = ?"
         if after:
@@ -141,7 +184,8 @@ class SQLiteStore:
         docs = [json.loads(r[0]) for r in rows]
         return Page(docs[:limit], len(docs) > limit)
 
-    async def delete(self, kind: str, tenant: str, obj_id: str) -> bool:
+    @_io
+    def delete(self, kind: str, tenant: str, obj_id: str) -> bool:
         cur = self.db.execute(
             "DELETE FROM objects WHERE kind = ? AND tenant = ? AND id = ?", (kind, tenant, obj_id)
         )
@@ -151,7 +195,8 @@ class SQLiteStore:
         safe = key.replace("/", "_")
         return self.blob_dir / safe
 
-    async def put_blob(self, key: str, data: bytes) -> None:
+    @_io
+    def put_blob(self, key: str, data: bytes) -> None:
         path = self._blob_path(key)
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # a person's voice
@@ -159,14 +204,17 @@ class SQLiteStore:
             fh.write(data)
         os.replace(tmp, path)
 
-    async def get_blob(self, key: str) -> bytes | None:
+    @_io
+    def get_blob(self, key: str) -> bytes | None:
         path = self._blob_path(key)
         return path.read_bytes() if path.exists() else None
 
-    async def delete_blob(self, key: str) -> None:
+    @_io
+    def delete_blob(self, key: str) -> None:
         self._blob_path(key).unlink(missing_ok=True)
 
-    async def insert_with_job(self, tenant: str, voice_id: str, doc: dict[str, Any]) -> None:
+    @_io
+    def insert_with_job(self, tenant: str, voice_id: str, doc: dict[str, Any]) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute("INSERT INTO objects (kind, id, tenant, doc) VALUES ('voice', ?, ?, ?)",
@@ -178,12 +226,14 @@ class SQLiteStore:
             raise
         self.db.execute("COMMIT")
 
-    async def enqueue_job(self, voice_id: str) -> None:
+    @_io
+    def enqueue_job(self, voice_id: str) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO jobs (voice_id, visible_at, attempts) VALUES (?, 0, 0)", (voice_id,)
         )
 
-    async def claim_job(self, lease_s: float) -> ClaimedJob | None:
+    @_io
+    def claim_job(self, lease_s: float) -> ClaimedJob | None:
         now = time.time()
         row = self.db.execute(
             "UPDATE jobs SET visible_at = ?, attempts = attempts + 1 WHERE voice_id = ("
@@ -193,11 +243,14 @@ class SQLiteStore:
         ).fetchone()
         return ClaimedJob(row[0], int(row[1])) if row else None
 
-    async def extend_job(self, voice_id: str, lease_s: float) -> None:
+    @_io
+    def extend_job(self, voice_id: str, lease_s: float) -> None:
         self.db.execute("UPDATE jobs SET visible_at = ? WHERE voice_id = ?", (time.time() + lease_s, voice_id))
 
-    async def complete_job(self, voice_id: str) -> None:
+    @_io
+    def complete_job(self, voice_id: str) -> None:
         self.db.execute("DELETE FROM jobs WHERE voice_id = ?", (voice_id,))
 
-    async def pending_jobs(self) -> int:
+    @_io
+    def pending_jobs(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])

@@ -16,7 +16,7 @@ statistics SNR relies on; noise is called only when the waveform statistics also
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from voices.gate.dsp import ANALYSIS_RATE, to_analysis_rate
 from voices.gate.messages import message
 from voices.gate.report import Failure, GateReport
 from voices.gate.thresholds import GateThresholds
+from voices.inline import InlineExecutor
 
 # Below this much detected speech there is nothing to judge (a cough, a click).
 _MIN_SPEECH_FOUND_S = 0.5
@@ -93,7 +94,7 @@ def voice_in_the_pauses(nz: noise.NoiseMeasurement, rv: reverb.ReverbMeasurement
 
 
 def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | None = None, *,
-             asr_model: str | None = None, full: bool = False) -> GateReport:
+             asr_model: str | None = None, full: bool = False, executor: Executor | None = None) -> GateReport:
     """Judge an enrollment clip.
 
     `full=True` measures every check even after a failure (the benchmark uses it to see
@@ -155,15 +156,13 @@ def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds |
     if q["level_spread_db"] > th.max_level_spread_db and fail("inconsistent_level"):
         return report
 
-    # The ASR is the slowest check and runs in its own threads (CTranslate2 releases the
-    # GIL), so once the cheap checks have passed it starts beside the remaining DSP and
+    # The ASR is the slowest check and runs in ``executor``'s thread if given (CTranslate2
+    # releases the GIL), so once the cheap checks have passed it starts beside the remaining DSP and
     # embedding checks rather than after them: on 2 cores that takes ~0.4 s off a passing
     # 15 s clip. A clip that fails one of those checks leaves it to finish unheard.
     lo = max(0, int((sp.start_s - 0.2) * ANALYSIS_RATE))
     hi = min(len(x16), int((sp.end_s + 0.2) * ANALYSIS_RATE))
-    pool = ThreadPoolExecutor(1, thread_name_prefix="gate-asr")
-    asr = pool.submit(language.measure, x16[lo:hi], sp.speech_s, asr_model)
-    pool.shutdown(wait=False)
+    asr = (executor or InlineExecutor()).submit(language.measure, x16[lo:hi], sp.speech_s, asr_model)
 
     nz = noise.measure(x16, sp.segments)
     q["snr_db"], q["wada_snr_db"] = round(nz.snr_db, 1), round(nz.wada_snr_db, 1)

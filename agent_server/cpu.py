@@ -1,0 +1,167 @@
+"""The one admission point for the server's CPU work: earliest deadline first.
+
+Every model or DSP job of the server (a realtime turn's ASR, responder and TTS steps,
+the VAD, an HTTP speech stream's sentences, an enrollment's decode, gate and profile,
+an upload's decoding) is a job with a deadline on the event loop's clock: the moment
+its output will be needed. Jobs wait here, not in the executor's FIFO queue, and the
+earliest deadline goes first, so a committed turn's ASR no longer queues behind an
+enrollment or another caller's third sentence, which has seconds of audio ahead of it.
+
+Work that is not a realtime reply gets its deadline from its class (:class:`Due`):
+
+- HTTP speech, first chunk: due :data:`Due.SPEECH_FIRST_S` after the request, so it
+  goes before a realtime reply with more slack than that (its first-byte promise);
+- HTTP speech, later chunks: due when the audio already streamed would have played
+  out, plus :data:`Due.SPEECH_GRACE_S` (an HTTP client buffers more than a realtime
+  peer's 200 ms lead), so a stream that runs ahead of real time yields;
+- enrollment: due :data:`Due.ENROLL_S` after it was asked for; it yields to all
+  interactive work and still finishes on a server that is never idle.
+
+Admission rules, from how the models use the cores (see :func:`voices.models.configure`:
+each job's model runs ``cores // slots`` threads, so ``slots`` jobs fill the cores):
+
+- at most ``slots`` jobs run at once: a job that has left this queue is already on a
+  thread, so the order decided here is the order work really starts;
+- jobs with more than :data:`URGENT_S` of slack may use ``slots - 1`` of them, keeping
+  one free for the next urgent job instead of making it wait out a long sentence or an
+  enrollment step;
+- one realtime ASR at a time: on the reference two cores a second concurrent one only
+  halves both and takes the thread TTS could use (the model's second worker is for
+  the enrollment gate's ASR, which must not hold a turn's behind it);
+- light jobs (the VAD: ~1 ms per 32 ms of audio) have their own ``light_slots`` and
+  never wait behind a sentence: barge-in detection must not queue behind TTS.
+
+A cancelled caller (barge-in, a discarded speculative reply, a client that left)
+leaves the queue at once; a job already running can't be interrupted, so its slot is
+held until its thread really finishes, keeping the count honest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+URGENT_S = 0.5
+KIND_LIMITS = {"asr": 1}
+LIGHT_KINDS = frozenset({"vad"})
+
+
+class Due:
+    """Deadline classes of the work that is not a realtime reply's (seconds)."""
+
+    SPEECH_FIRST_S = 0.25
+    SPEECH_GRACE_S = 1.0
+    ENROLL_S = 30.0
+
+
+@dataclass(order=True)
+class _Job:
+    deadline: float
+    seq: int
+    kind: str = field(compare=False)
+    ready: asyncio.Future[None] = field(compare=False)
+    admitted: bool = field(default=False, compare=False)
+    background: bool = field(default=False, compare=False)
+    light: bool = field(default=False, compare=False)
+
+
+class CpuScheduler:
+    """Jobs into ``executor`` (which must have ``slots + light_slots`` threads)."""
+
+    def __init__(self, executor: Executor, slots: int, light_slots: int = 1) -> None:
+        self.executor = executor
+        self.slots = max(1, slots)
+        self.light_slots = max(1, light_slots)
+        self._heap: list[_Job] = []
+        self._seq = itertools.count()
+        self._running: dict[str, int] = {}
+        self._busy = 0
+        self._background = 0
+        self._light = 0
+
+    @staticmethod
+    def now() -> float:
+        return asyncio.get_running_loop().time()
+
+    @property
+    def backlog(self) -> int:
+        """Jobs waiting for a thread (cancelled ones excluded)."""
+        return sum(1 for j in self._heap if not j.ready.done() and not j.light)
+
+    @property
+    def busy(self) -> bool:
+        """Every slot taken or work waiting: speculative work would only delay others."""
+        return self._busy >= self.slots or self.backlog > 0
+
+    def _admissible(self, job: _Job, now: float) -> bool:
+        if job.light:
+            return self._light < self.light_slots
+        if self._busy >= self.slots:
+            return False
+        if self._running.get(job.kind, 0) >= KIND_LIMITS.get(job.kind, self.slots):
+            return False
+        return job.deadline - now <= URGENT_S or self._background < max(1, self.slots - 1)
+
+    def _dispatch(self) -> None:
+        now = self.now()
+        skipped: list[_Job] = []
+        while self._heap:
+            job = heapq.heappop(self._heap)
+            if job.ready.done():  # its caller gave up
+                continue
+            if not self._admissible(job, now):
+                skipped.append(job)
+                continue
+            job.admitted = True
+            if job.light:
+                self._light += 1
+            else:
+                job.background = job.deadline - now > URGENT_S
+                self._busy += 1
+                self._background += job.background
+            self._running[job.kind] = self._running.get(job.kind, 0) + 1
+            job.ready.set_result(None)
+        for job in skipped:
+            heapq.heappush(self._heap, job)
+
+    def _give_back(self, job: _Job) -> None:
+        if job.light:
+            self._light -= 1
+        else:
+            self._busy -= 1
+            self._background -= job.background
+        self._running[job.kind] -= 1
+        self._dispatch()
+
+    async def run(self, deadline: float, kind: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` in the pool once it is this job's turn; ``deadline`` is on
+        the event loop's clock (:meth:`now`)."""
+        loop = asyncio.get_running_loop()
+        job = _Job(deadline, next(self._seq), kind, loop.create_future(), light=kind in LIGHT_KINDS)
+        heapq.heappush(self._heap, job)
+        self._dispatch()
+        try:
+            await job.ready
+        except asyncio.CancelledError:
+            if job.admitted:  # admitted in the same instant it was cancelled: pass the slot on
+                self._give_back(job)
+            raise
+        fut = loop.run_in_executor(self.executor, fn, *args)
+        fut.add_done_callback(lambda _: self._give_back(job))
+        return await asyncio.shield(fut)
+
+    def runner(self, due_s: float, kind: str) -> Callable[..., Any]:
+        """An ``async run(fn, *args)`` whose every job is due ``due_s`` after it is asked
+        for (the enrollment class, upload decoding)."""
+
+        async def run(fn: Callable[..., T], *args: Any) -> T:
+            return await self.run(self.now() + due_s, kind, fn, *args)
+
+        return run

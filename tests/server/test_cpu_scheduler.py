@@ -1,0 +1,208 @@
+"""The CPU scheduler on a real thread pool: order by deadline, one ASR at a time, a slot
+kept for urgent work, cancelled callers leaving no trace, and the deadline classes of
+the work that is not a realtime reply's (HTTP speech, enrollment, the VAD)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pytest
+
+from agent_server.cpu import URGENT_S, CpuScheduler, Due
+from agent_server.realtime.response import Response
+from agent_server.speech_stream import SpeechClock, plan, speak
+from voices import synthesis
+from voices.audio_io import decode
+
+
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(2) as ex:
+        yield ex
+
+
+async def _blocked(sched: CpuScheduler, gate: threading.Event, kind: str = "tts") -> asyncio.Task[None]:
+    """A job that holds a slot until ``gate`` opens."""
+    task = asyncio.create_task(sched.run(0.0, kind, gate.wait))
+    await asyncio.sleep(0.05)
+    return task
+
+
+async def test_earliest_deadline_runs_first(pool: ThreadPoolExecutor) -> None:
+    sched = CpuScheduler(pool, slots=1)
+    gate = threading.Event()
+    blocker = await _blocked(sched, gate)
+    order: list[str] = []
+    now = asyncio.get_running_loop().time()
+    jobs = [asyncio.create_task(sched.run(now + d, "tts", order.append, name))
+            for name, d in (("later sentence", 3.0), ("committed turn", -0.2), ("speculative", 0.3))]
+    await asyncio.sleep(0.05)
+    assert sched.backlog == 3 and sched.busy
+    gate.set()
+    await asyncio.gather(blocker, *jobs)
+    assert order == ["committed turn", "speculative", "later sentence"]
+    assert not sched.busy
+
+
+async def test_one_asr_at_a_time_while_tts_proceeds(pool: ThreadPoolExecutor) -> None:
+    sched = CpuScheduler(pool, slots=2)
+    gate = threading.Event()
+    asr = await _blocked(sched, gate, "asr")
+    started: list[str] = []
+    now = asyncio.get_running_loop().time()
+    second_asr = asyncio.create_task(sched.run(now, "asr", started.append, "asr"))
+    tts = asyncio.create_task(sched.run(now + 1.0, "tts", started.append, "tts"))
+    await tts  # the free slot went to TTS, past the ASR that must wait
+    assert started == ["tts"] and sched.backlog == 1
+    gate.set()
+    await asyncio.gather(asr, second_asr)
+    assert started == ["tts", "asr"]
+
+
+async def test_a_slot_is_kept_for_urgent_work(pool: ThreadPoolExecutor) -> None:
+    sched = CpuScheduler(pool, slots=2)
+    gate = threading.Event()
+    now = asyncio.get_running_loop().time()
+    relaxed = asyncio.create_task(sched.run(now + 10 * URGENT_S, "tts", gate.wait))
+    await asyncio.sleep(0.05)
+    also_relaxed = asyncio.create_task(sched.run(now + 10 * URGENT_S, "tts", lambda: "relaxed"))
+    await asyncio.sleep(0.05)
+    assert sched.backlog == 1  # waits although a thread is free...
+    assert await sched.run(now, "tts", lambda: "urgent") == "urgent"  # ...which urgent work gets at once
+    gate.set()
+    assert await also_relaxed == "relaxed"
+    await relaxed
+
+
+async def test_cancelled_callers_leave_the_queue(pool: ThreadPoolExecutor) -> None:
+    sched = CpuScheduler(pool, slots=1)
+    gate = threading.Event()
+    blocker = await _blocked(sched, gate)
+    ran: list[int] = []
+    waiting = asyncio.create_task(sched.run(0.0, "tts", ran.append, 1))
+    await asyncio.sleep(0.05)
+    waiting.cancel()  # a barge-in while the job was queued
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert sched.backlog == 0
+    running = asyncio.create_task(sched.run(0.0, "tts", ran.append, 2))
+    await asyncio.sleep(0.05)
+    gate.set()
+    await asyncio.gather(blocker, running)
+    assert ran == [2] and not sched.busy
+
+
+def _recorded(order: list[str], name: str, fn: Any, *args: Any) -> Any:
+    """``fn(*args)``, noting when the job really started."""
+
+    def job() -> Any:
+        order.append(name)
+        return fn(*args)
+
+    return job
+
+
+async def test_deadline_classes_order_real_jobs(pool: ThreadPoolExecutor, speech_wav: bytes) -> None:
+    """Realtime work due now, then HTTP speech's first chunk, then a speech stream that
+    is ahead of playback, then enrollment: whatever order they were asked in."""
+    sched = CpuScheduler(pool, slots=1)
+    gate = threading.Event()
+    blocker = await _blocked(sched, gate)
+    order: list[str] = []
+    reply = Response("resp_x", "item_x", asyncio.Queue())
+    reply.due = sched.now()
+    streaming = SpeechClock(sched)
+    streaming.sent(np.zeros(synthesis.OUTPUT_RATE, np.float32))  # one second already sent
+    first = SpeechClock(sched)
+    jobs = [
+        asyncio.create_task(sched.run(sched.now() + Due.ENROLL_S, "enroll",
+                                      _recorded(order, "enrollment", decode, speech_wav))),
+        asyncio.create_task(streaming.run(_recorded(order, "speech rest", synthesis.read, "Later on.", None))),
+        asyncio.create_task(first.run(_recorded(order, "speech first", synthesis.read, "Hello.", None))),
+        asyncio.create_task(sched.run(reply.deadline(), "tts",
+                                      _recorded(order, "realtime", synthesis.read, "Yes.", None))),
+    ]
+    await asyncio.sleep(0.05)
+    assert order == [] and sched.backlog == 4
+    gate.set()
+    clip, (audio, _), _, _ = [await j for j in jobs]
+    await blocker
+    assert order == ["realtime", "speech first", "speech rest", "enrollment"]
+    assert clip.samples.size > 0 and audio.size > 0
+
+
+async def test_enrollment_never_takes_the_last_slot(pool: ThreadPoolExecutor, speech_wav: bytes) -> None:
+    """Two enrollment steps on two slots: one runs, the other waits, and realtime work
+    due now gets the free slot at once."""
+    sched = CpuScheduler(pool, slots=2)
+    gate = threading.Event()
+    due = sched.now() + Due.ENROLL_S
+    order: list[str] = []
+    running = asyncio.create_task(sched.run(due, "enroll", _recorded(order, "enroll 1", gate.wait)))
+    queued = asyncio.create_task(sched.run(due, "enroll", _recorded(order, "enroll 2", decode, speech_wav)))
+    await asyncio.sleep(0.05)
+    assert order == ["enroll 1"] and sched.backlog == 1
+    audio, _ = await sched.run(sched.now(), "tts", _recorded(order, "realtime", synthesis.read, "Hi.", None))
+    assert order == ["enroll 1", "realtime"] and audio.size > 0
+    gate.set()
+    await asyncio.gather(running, queued)
+    assert order[-1] == "enroll 2"
+
+
+async def test_enrollments_finish_in_the_order_they_began(pool: ThreadPoolExecutor, speech_wav: bytes) -> None:
+    """Fairness within a class: every step of an enrollment shares its deadline, so the
+    one that began first gets each free slot before a later one; and an enrollment that
+    has waited goes ahead of realtime work with more slack than it has left."""
+    sched = CpuScheduler(pool, slots=1)
+    gate = threading.Event()
+    blocker = await _blocked(sched, gate)
+    order: list[str] = []
+    early, late = sched.now() + Due.ENROLL_S, sched.now() + Due.ENROLL_S + 1.0
+    jobs = [asyncio.create_task(sched.run(late, "enroll", _recorded(order, "late step", decode, speech_wav))),
+            asyncio.create_task(sched.run(sched.now() + 2 * Due.ENROLL_S, "tts",
+                                          _recorded(order, "far realtime", synthesis.read, "Later.", None))),
+            asyncio.create_task(sched.run(early, "enroll", _recorded(order, "early step", decode, speech_wav)))]
+    await asyncio.sleep(0.05)
+    gate.set()
+    await asyncio.gather(blocker, *jobs)
+    assert order == ["early step", "late step", "far realtime"]
+
+
+async def test_vad_never_waits_behind_model_work(pool: ThreadPoolExecutor) -> None:
+    """Every model slot taken and more queued: a VAD step still runs at once, on the
+    thread kept for light jobs."""
+    with ThreadPoolExecutor(3) as three:
+        sched = CpuScheduler(three, slots=2, light_slots=1)
+        gate = threading.Event()
+        held = [await _blocked(sched, gate), await _blocked(sched, gate)]
+        queued = asyncio.create_task(sched.run(sched.now(), "tts", lambda: "tts"))
+        await asyncio.sleep(0.05)
+        assert sched.busy and sched.backlog == 1
+        assert await sched.run(sched.now(), "vad", lambda: "vad") == "vad"
+        gate.set()
+        assert await queued == "tts"
+        await asyncio.gather(*held)
+
+
+async def test_speech_stream_steps_make_the_same_audio() -> None:
+    """The scheduler-driven stream (read-ahead across sentences as its own jobs) speaks
+    what the blocking generator does: the same pieces, the pause between sentences.
+    (Piper samples its noise per call, so the waveforms themselves differ.)"""
+    text = "The meeting moved to Thursday. Thanks, see you then!"
+    with ThreadPoolExecutor(3) as three:
+        sched = CpuScheduler(three, slots=2)
+        clock = SpeechClock(sched)
+        pieces = plan([text], 1.0)
+        streamed = [chunk async for _, chunk in speak(pieces, None, 1.0, clock.run)]
+    blocking = list(synthesis.synthesize_stream(text, None))
+    assert len(streamed) == len(blocking) >= 2
+    pause = len(synthesis.gap(1.0))
+    for ours, theirs in zip(streamed, blocking, strict=True):
+        assert abs(len(ours) - len(theirs)) < 0.2 * len(theirs)
+    assert not streamed[1][:pause].any() and not blocking[1][:pause].any()
+    assert streamed[0][:pause].any()
