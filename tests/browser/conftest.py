@@ -1,7 +1,9 @@
 """A real headless Chromium (Debian's package) driven by Playwright.
 
-Browsers can't be downloaded here, so Playwright launches the system binary. Locally
-the browser tests skip when it is missing; under CI they must run.
+Browsers can't be downloaded here, so Playwright launches the system binary, each
+launch with a fresh profile. Locally the browser tests skip when it is missing; under
+CI they must run. Screenshots go to ``test-artifacts/browser/`` (gitignored; override
+with ``BROWSER_ARTIFACTS``) so a person can look at what the tests saw.
 """
 
 from __future__ import annotations
@@ -9,16 +11,20 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required",
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
 ]
+ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS")
+                 or Path(__file__).resolve().parents[2] / "test-artifacts" / "browser")
 
 
 @pytest.fixture(scope="package")
@@ -35,3 +41,11 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield b
         b.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
