@@ -60,6 +60,8 @@ def test_console_to_a_call(browser: Any, live_server: LiveServer, speech_wav: by
         report = card.locator("dl.report").inner_text()
         assert "Bandwidth" in report and "Speech length" in report and "good" in report
         voice_id = card.get_attribute("data-voice-id")
+        card.get_by_role("button", name="Play Console voice").click()  # the preview, in the clone
+        page.wait_for_function("() => document.getElementById('player').duration > 1", timeout=60_000)
 
         page.get_by_role("button", name="New agent").click()
         page.get_by_label("Agent name").fill("Front desk")
@@ -110,6 +112,35 @@ def test_console_to_a_call(browser: Any, live_server: LiveServer, speech_wav: by
         page.goto(live_server.base_url + "/agent.html?agent=agent_nope")
         page.wait_for_selector("#status.error:has-text('Agent not found')")
         assert errors == []
+        page.close()
+    finally:
+        with_mic.close()
+
+
+def test_barge_in_shows_the_reply_cut(browser: Any, live_server: LiveServer, tmp_path: Path) -> None:
+    """Talking over a long greeting: the agent stops, and its line is marked as cut."""
+    import httpx
+
+    greeting = ("Hello and thank you for calling the city museum information line. We are glad you called. "
+                "Today I can tell you about opening hours, tickets, guided tours, the cafe, and our exhibitions.")
+    r = httpx.post(f"{live_server.base_url}/v1/agents", headers=live_server.headers,
+                   json={"name": "Chatty", "voice": "joe", "greeting": greeting}, timeout=30)
+    words = piper_speech("Sorry to interrupt, I have a quick question.", RATE)
+    mic = tmp_path / "barge.wav"
+    mic.write_bytes(wav_bytes(np.concatenate([np.zeros(4 * RATE, np.float32), words,
+                                              np.zeros(30 * RATE, np.float32)]), RATE))
+    with_mic = _launch(browser, mic)
+    try:
+        page = with_mic.new_page()
+        page.goto(f"{live_server.base_url}/agent.html?agent={r.json()['id']}")
+        page.get_by_label("API key").fill(live_server.api_key)
+        page.get_by_role("button", name="Call").click()
+        cut = page.locator("#transcript .agent.cut")
+        cut.wait_for(timeout=60_000)
+        assert "cut off" in cut.inner_text() and "exhibitions" not in cut.inner_text()
+        page.wait_for_selector("#transcript .user:has-text('question')", timeout=60_000)
+        shot(page, "agent-page-barge-in")
+        page.get_by_role("button", name="Hang up").click()
         page.close()
     finally:
         with_mic.close()
