@@ -43,7 +43,10 @@ class LimitSettings:
 @dataclass(frozen=True)
 class WorkerSettings:
     # Enrollment jobs run in a bounded pool so a burst of uploads can't starve the loop.
-    enroll_concurrency: int = 1
+    enroll_concurrency: int = 1  # per process
+    # Jobs one tenant may have running at once, over all processes (0: no cap); claims
+    # go to the tenant with the fewest running, so a burst never starves another tenant.
+    enroll_per_tenant: int = 2
     # Short, renewed every third of it while the job runs: a crashed process's job is
     # picked up again within about this long.
     job_lease_s: float = 10.0

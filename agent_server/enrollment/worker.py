@@ -49,7 +49,7 @@ class EnrollmentWorker:
         while True:
             await self._slots.acquire()
             try:
-                job = await self.ctx.store.claim_job(cfg.job_lease_s)
+                job = await self.ctx.store.claim_job(cfg.job_lease_s, cfg.enroll_per_tenant)
             except Exception as exc:  # store briefly unreachable: back off, keep the worker alive
                 if store_error(exc):
                     log.warning("claiming an enrollment job failed: the store is unreachable (%s)", exc)

@@ -3,7 +3,8 @@
 Objects (voices, agents) are JSON documents owned by a tenant; reads take the tenant so
 another tenant's id looks exactly like a missing one. Jobs are a visibility-timeout
 queue: a claimed job reappears after its lease unless completed, so a crashed or
-restarted worker never leaves a voice stuck in `pending`.
+restarted worker never leaves a voice stuck in `pending`; a job whose lease has not run
+out counts as running for its tenant.
 """
 
 from __future__ import annotations
@@ -93,8 +94,13 @@ class Store(Protocol):
         """A new pending voice and its enrollment job, written together or not at all (a
         crash between two writes would leave a voice pending forever, or a job for nothing)."""
         ...
-    async def enqueue_job(self, voice_id: str) -> None: ...
-    async def claim_job(self, lease_s: float) -> ClaimedJob | None: ...
+    async def enqueue_job(self, voice_id: str, tenant: str = "") -> None: ...
+    async def claim_job(self, lease_s: float, per_tenant: int = 0) -> ClaimedJob | None:
+        """The next job, fairly across tenants: among visible jobs, one of the tenant with
+        the fewest jobs running (oldest first within it), skipping tenants already running
+        ``per_tenant`` (0: no cap). A burst from one tenant so never queues another
+        tenant's first clip behind more than the clip already running."""
+        ...
     async def extend_job(self, voice_id: str, lease_s: float) -> None:
         """Push a running job's lease out, so a slow enrollment isn't claimed twice."""
         ...

@@ -13,14 +13,34 @@ from redis.backoff import NoBackoff
 
 from agent_server.stores.base import ApiKey, ClaimedJob, Page
 
-# Claim the oldest visible job and push its visibility past the lease, atomically, so
-# two processes never run the same enrollment at once.
+# Claim fairly (see Store.claim_job) and push the job's visibility past the lease, in
+# one script, so two processes never run the same enrollment at once. A job's score is
+# the time it becomes visible: its enqueue time, or its lease's end while it runs.
 _CLAIM = """
-local r = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
-if #r == 0 then return false end
-redis.call('ZADD', KEYS[1], ARGV[2], r[1])
-local n = redis.call('HINCRBY', KEYS[2], r[1], 1)
-return {r[1], n}
+local now = tonumber(ARGV[1])
+local cap = tonumber(ARGV[3])
+local all = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local running, best, best_n, best_score = {}, nil, nil, nil
+for i = 1, #all, 2 do
+  if tonumber(all[i + 1]) > now then
+    local t = redis.call('HGET', KEYS[3], all[i]) or ''
+    running[t] = (running[t] or 0) + 1
+  end
+end
+for i = 1, #all, 2 do
+  local score = tonumber(all[i + 1])
+  if score <= now then
+    local t = redis.call('HGET', KEYS[3], all[i]) or ''
+    local n = running[t] or 0
+    if (cap <= 0 or n < cap) and (best == nil or n < best_n or (n == best_n and score < best_score)) then
+      best, best_n, best_score = all[i], n, score
+    end
+  end
+end
+if best == nil then return false end
+redis.call('ZADD', KEYS[1], ARGV[2], best)
+local n = redis.call('HINCRBY', KEYS[2], best, 1)
+return {best, n}
 """
 
 # Replace only if present, keeping delete final.
@@ -49,8 +69,9 @@ _INSERT_WITH_JOB = """
 local seq = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], seq, ARGV[2])
-redis.call('ZADD', KEYS[4], 0, ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
 redis.call('HDEL', KEYS[5], ARGV[2])
+redis.call('HSET', KEYS[6], ARGV[2], ARGV[4])
 return seq
 """
 
@@ -184,18 +205,21 @@ class RedisStore:
 
     async def insert_with_job(self, tenant: str, voice_id: str, doc: dict[str, Any]) -> None:
         keys = [self.k("seq"), self.k("obj", "voice", voice_id), self.k("idx", "voice", tenant),
-                self.k("jobs"), self.k("job_attempts")]
-        await self._insert_with_job(keys=keys, args=[json.dumps({**doc, "__tenant": tenant}), voice_id])
+                self.k("jobs"), self.k("job_attempts"), self.k("job_tenant")]
+        await self._insert_with_job(keys=keys, args=[json.dumps({**doc, "__tenant": tenant}), voice_id,
+                                                     time.time(), tenant])
 
-    async def enqueue_job(self, voice_id: str) -> None:
+    async def enqueue_job(self, voice_id: str, tenant: str = "") -> None:
         async with self.r.pipeline(transaction=True) as pipe:
-            pipe.zadd(self.k("jobs"), {voice_id: 0})
+            pipe.zadd(self.k("jobs"), {voice_id: time.time()})
             pipe.hdel(self.k("job_attempts"), voice_id)
+            pipe.hset(self.k("job_tenant"), voice_id, tenant)
             await pipe.execute()
 
-    async def claim_job(self, lease_s: float) -> ClaimedJob | None:
+    async def claim_job(self, lease_s: float, per_tenant: int = 0) -> ClaimedJob | None:
         now = time.time()
-        found = await self._claim(keys=[self.k("jobs"), self.k("job_attempts")], args=[now, now + lease_s])
+        found = await self._claim(keys=[self.k("jobs"), self.k("job_attempts"), self.k("job_tenant")],
+                                  args=[now, now + lease_s, per_tenant])
         if not found:
             return None
         return ClaimedJob(found[0].decode(), int(found[1]))
@@ -207,6 +231,7 @@ class RedisStore:
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.zrem(self.k("jobs"), voice_id)
             pipe.hdel(self.k("job_attempts"), voice_id)
+            pipe.hdel(self.k("job_tenant"), voice_id)
             await pipe.execute()
 
     async def pending_jobs(self) -> int:

@@ -30,7 +30,18 @@ CREATE TABLE IF NOT EXISTS objects (
     tenant TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS objects_by_tenant ON objects (kind, tenant, seq);
 CREATE TABLE IF NOT EXISTS jobs (
-    voice_id TEXT PRIMARY KEY, visible_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
+    voice_id TEXT PRIMARY KEY, visible_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    tenant TEXT NOT NULL DEFAULT '');
+"""
+# The oldest visible job of the tenant with the fewest running (leased) jobs.
+_FAIR_CLAIM = """
+UPDATE jobs SET visible_at = :until, attempts = attempts + 1 WHERE voice_id = (
+  SELECT j.voice_id FROM jobs j
+  LEFT JOIN (SELECT tenant, COUNT(*) AS n FROM jobs WHERE visible_at > :now GROUP BY tenant) r
+    ON r.tenant = j.tenant
+  WHERE j.visible_at <= :now AND (:cap <= 0 OR COALESCE(r.n, 0) < :cap)
+  ORDER BY COALESCE(r.n, 0), j.visible_at, j.rowid LIMIT 1)
+RETURNING voice_id, attempts
 """
 
 
@@ -63,6 +74,8 @@ class SQLiteStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        if "tenant" not in {r[1] for r in self.db.execute("PRAGMA table_info(jobs)")}:
+            self.db.execute("ALTER TABLE jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT ''")  # older files
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
 
     @_io
@@ -219,28 +232,24 @@ class SQLiteStore:
         try:
             self.db.execute("INSERT INTO objects (kind, id, tenant, doc) VALUES ('voice', ?, ?, ?)",
                             (voice_id, tenant, json.dumps(doc)))
-            self.db.execute("INSERT OR REPLACE INTO jobs (voice_id, visible_at, attempts) VALUES (?, 0, 0)",
-                            (voice_id,))
+            self.db.execute("INSERT OR REPLACE INTO jobs (voice_id, visible_at, attempts, tenant) "
+                            "VALUES (?, ?, 0, ?)", (voice_id, time.time(), tenant))
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
     @_io
-    def enqueue_job(self, voice_id: str) -> None:
+    def enqueue_job(self, voice_id: str, tenant: str = "") -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO jobs (voice_id, visible_at, attempts) VALUES (?, 0, 0)", (voice_id,)
+            "INSERT OR REPLACE INTO jobs (voice_id, visible_at, attempts, tenant) VALUES (?, ?, 0, ?)",
+            (voice_id, time.time(), tenant),
         )
 
     @_io
-    def claim_job(self, lease_s: float) -> ClaimedJob | None:
+    def claim_job(self, lease_s: float, per_tenant: int = 0) -> ClaimedJob | None:
         now = time.time()
-        row = self.db.execute(
-            "UPDATE jobs SET visible_at = ?, attempts = attempts + 1 WHERE voice_id = ("
-            " SELECT voice_id FROM jobs WHERE visible_at <= ? ORDER BY visible_at LIMIT 1)"
-            " RETURNING voice_id, attempts",
-            (now + lease_s, now),
-        ).fetchone()
+        row = self.db.execute(_FAIR_CLAIM, {"until": now + lease_s, "now": now, "cap": per_tenant}).fetchone()
         return ClaimedJob(row[0], int(row[1])) if row else None
 
     @_io

@@ -161,3 +161,28 @@ async def test_data_files_are_private(tmp_path) -> None:
             assert stat.S_IMODE(os.stat(d).st_mode) == 0o700, d
     finally:
         await store.close()
+
+
+async def test_claims_are_fair_across_tenants(store: Store) -> None:
+    """Tenant A queues a burst; B's one clip is next as soon as A has one running."""
+    for i in range(8):
+        await store.enqueue_job(f"a{i}", "A")
+    first = await store.claim_job(lease_s=30)
+    assert first is not None and first.voice_id == "a0"  # oldest first
+    await store.enqueue_job("b0", "B")
+    nxt = await store.claim_job(lease_s=30)
+    assert nxt is not None and nxt.voice_id == "b0"
+    then = await store.claim_job(lease_s=30)
+    assert then is not None and then.voice_id == "a1"
+
+
+async def test_claims_respect_the_per_tenant_cap(store: Store) -> None:
+    for i in range(3):
+        await store.enqueue_job(f"a{i}", "A")
+    assert (await store.claim_job(30, per_tenant=2)).voice_id == "a0"
+    assert (await store.claim_job(30, per_tenant=2)).voice_id == "a1"
+    assert await store.claim_job(30, per_tenant=2) is None  # A is at its cap ...
+    await store.enqueue_job("b0", "B")
+    assert (await store.claim_job(30, per_tenant=2)).voice_id == "b0"  # ... B is not
+    await store.complete_job("a0")
+    assert (await store.claim_job(30, per_tenant=2)).voice_id == "a2"
