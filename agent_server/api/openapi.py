@@ -75,6 +75,9 @@ SCHEMAS: dict[str, Any] = {
     "Agent": {"type": "object", "properties": {
         "id": {"type": "string"}, "object": {"const": "agent"}, "name": {"type": "string"},
         "voice": {"type": "string"}, "greeting": {"type": "string"}, "instructions": {"type": "string"},
+        "knowledge": {"type": "string", "maxLength": 32768,
+                      "description": "Facts the embedded responder answers from, sentence by sentence"},
+        "voice_status": {"enum": ["ready", "pending", "failed", "deleted"], "readOnly": True},
         "responder": {"type": "object"}, "turn_detection": {"type": ["object", "null"]},
         "telephony_token": {"type": "string", "description":
                             "Token for /v1/telephony/twilio; set to \"rotate\" in a PATCH for a new one"},

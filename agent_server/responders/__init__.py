@@ -40,7 +40,8 @@ def validate_responder_config(value: Any) -> dict[str, Any]:
 def build_responder(config: dict[str, Any] | None, instructions: str = "", *, knowledge: str = "",
                     name: str = "") -> Responder:
     """``knowledge`` and ``name`` are the agent's: the embedded responder answers from
-    the knowledge text and introduces itself by name; a chat server gets neither."""
+    the knowledge text and introduces itself by name; a chat server gets the knowledge
+    text after the instructions in its system prompt."""
     config = validate_responder_config(config)
     if config["type"] == "knowledge":
         from agent_server.responders.knowledge import KnowledgeResponder
@@ -48,4 +49,4 @@ def build_responder(config: dict[str, Any] | None, instructions: str = "", *, kn
         return KnowledgeResponder(config, knowledge=knowledge, name=name)
     from agent_server.responders.openai_chat import OpenAIChatResponder
 
-    return OpenAIChatResponder(config, instructions)
+    return OpenAIChatResponder(config, instructions, knowledge)

@@ -7,9 +7,10 @@ Config (on the agent)::
 
 The key itself never sits in the agent record: only the name of the environment
 variable that holds it, read when the session starts. The system prompt is the agent's
-``instructions``; history is sent as is. Tokens are yielded as they arrive (SSE
-``data:`` lines of ``chat.completion.chunk`` objects), so the TTS can start on the
-first sentence while the model is still writing the rest.
+``instructions``, followed by its ``knowledge`` text when it has one; history is sent
+as is. Tokens are yielded as they arrive (SSE ``data:`` lines of
+``chat.completion.chunk`` objects), so the TTS can start on the first sentence while
+the model is still writing the rest.
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ def validate_config(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 class OpenAIChatResponder(Responder):
-    def __init__(self, config: dict[str, Any], instructions: str = "") -> None:
+    def __init__(self, config: dict[str, Any], instructions: str = "", knowledge: str = "") -> None:
         self.config = validate_config(config)
         self.instructions = instructions
+        self.knowledge = knowledge
         headers = {"content-type": "application/json"}
         env = self.config["api_key_env"]
         if env and os.environ.get(env):
@@ -71,6 +73,10 @@ class OpenAIChatResponder(Responder):
 
     def _messages(self, turn: ResponderTurn) -> list[dict[str, str]]:
         system = turn.instructions or self.instructions
+        if self.knowledge.strip():
+            # The agent's knowledge text, for the model to answer from as the embedded
+            # responder would.
+            system = (system + "\n\n" if system else "") + "Answer from these facts:\n" + self.knowledge.strip()
         msgs = [{"role": "system", "content": system}] if system else []
         msgs += [{"role": m.role, "content": m.content} for m in turn.history]
         msgs.append({"role": "user", "content": turn.text})

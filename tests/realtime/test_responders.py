@@ -124,6 +124,13 @@ def test_openai_chat_responder_streams(monkeypatch: pytest.MonkeyPatch) -> None:
         assert body["messages"][0] == {"role": "system", "content": "You are a bistro agent."}
         assert body["messages"][-1] == {"role": "user", "content": "when do you open"}
         assert seen[0]["auth"] == "Bearer sk-local"
+        # The agent's knowledge text follows the instructions in the system prompt.
+        informed = build_responder({"type": "openai", "base_url": base, "model": "tiny-llm"},
+                                   "Be brief.", knowledge="Parking is free behind the building.")
+        asyncio.run(_say(informed, "where can I park"))
+        system = seen[-1]["body"]["messages"][0]
+        assert system["role"] == "system" and system["content"].startswith("Be brief.")
+        assert "Parking is free behind the building." in system["content"]
         # A dead server gives a spoken apology, not an exception.
         dead = build_responder({"type": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"})
         assert "Sorry" in asyncio.run(_say(dead, "hello"))
