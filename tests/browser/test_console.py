@@ -40,9 +40,16 @@ def test_console_failures_and_bad_input(browser: Any, live_server: LiveServer, n
     assert page.evaluate("() => sessionStorage.getItem('agent-server-key')") == live_server.api_key
     assert page.evaluate("() => localStorage.length") == 0
 
-    # Not audio: refused in the page, nothing uploaded.
+    # Not audio, or far too big: refused in the page, nothing uploaded.
     page.get_by_label("Audio file").set_input_files(str(notes))
     page.wait_for_selector("#enroll-msg.error:has-text('not an audio file')")
+    huge = tmp_path / "huge.wav"
+    with huge.open("wb") as f:
+        f.truncate(26 * 1024 * 1024)
+    page.get_by_label("Audio file").set_input_files(str(huge))
+    page.wait_for_selector("#enroll-msg.error:has-text('the limit is 25 MB')")
+    page.get_by_role("button", name="Enroll").click()
+    page.wait_for_selector("#enroll-msg.error:has-text('Choose an audio file')")
     # A recording shorter than 6 s (Chromium's fake microphone): refused in the page.
     page.get_by_role("button", name="Record").click()
     page.wait_for_timeout(1500)
@@ -76,6 +83,8 @@ def test_console_failures_and_bad_input(browser: Any, live_server: LiveServer, n
     page.wait_for_selector("#agent-form-msg.error:has-text('limit is 32768')")
     after = httpx.get(f"{live_server.base_url}/v1/agents?limit=100", headers=live_server.headers).json()["data"]
     assert len(after) == len(before)
+    voices = httpx.get(f"{live_server.base_url}/v1/voice/clones?limit=100", headers=live_server.headers).json()
+    assert [v["name"] for v in voices["data"]].count("huge") == 0
 
     # A key without agents:write: the server's refusal is shown, the form stays.
     reader = live_server.create_key("default", "voice:read,agents:read")
@@ -93,6 +102,7 @@ def test_console_failures_and_bad_input(browser: Any, live_server: LiveServer, n
     sign_in(page, "sk-another-wrong-key-0000000")
     page.wait_for_selector("#msg.error:has-text('not accepted')")
     assert page.locator("li.voice").count() == 0 and page.is_hidden("#workspace")
+    shot(page, "console-wrong-key")
 
     # Phone width: the page still reads (no horizontal scrolling).
     sign_in(page, live_server.api_key)
