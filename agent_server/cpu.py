@@ -100,6 +100,13 @@ class CpuScheduler:
         """Every slot taken or work waiting: speculative work would only delay others."""
         return self._busy >= self.slots or self.backlog > 0
 
+    @property
+    def pressed(self) -> bool:
+        """Urgent work waiting, or every slot running urgent work: no room for more."""
+        now = self.now()
+        waiting = any(not j.ready.done() and not j.light and j.deadline - now <= URGENT_S for j in self._heap)
+        return waiting or self._busy - self._background >= self.slots
+
     def _admissible(self, job: _Job, now: float) -> bool:
         if job.light:
             return self._light < self.light_slots

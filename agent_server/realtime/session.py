@@ -254,9 +254,10 @@ class RealtimeSession(ClientEvents, Replies):
                 await self._cancel(self.active, "turn_detected")
         elif isinstance(ev, SpeechPaused):
             self._discard_spec()
-            # Speculation spends CPU on turns that may go on; with work already waiting
-            # for the pool it would only delay replies that callers are waiting for.
-            if not self.res.sched.busy:
+            # Speculation spends CPU on turns that may go on; with urgent work already
+            # waiting it would only delay replies that callers are waiting for (work with
+            # slack, an enrollment or a speech stream ahead of playback, goes after it).
+            if not self.res.sched.pressed:
                 slack = max(0.0, (self.vad.silence - self.vad.speculate) / 16000) if self.vad else 0.0
                 self.spec = self._produce_for_turn(UserAudio(ev.audio), ev.turn_id, slack)
         elif isinstance(ev, SpeechResumed):

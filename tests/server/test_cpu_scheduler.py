@@ -206,3 +206,23 @@ async def test_speech_stream_steps_make_the_same_audio() -> None:
         assert abs(len(ours) - len(theirs)) < 0.2 * len(theirs)
     assert not streamed[1][:pause].any() and not blocking[1][:pause].any()
     assert streamed[0][:pause].any()
+
+
+async def test_background_work_does_not_press_speculation(pool: ThreadPoolExecutor) -> None:
+    """A speech stream ahead of playback or an enrollment leaves room for a speculative
+    reply (which goes before them); urgent work waiting does not."""
+    sched = CpuScheduler(pool, slots=2)
+    gate = threading.Event()
+    later = sched.now() + Due.ENROLL_S
+    held = asyncio.create_task(sched.run(later, "enroll", gate.wait))
+    queued = asyncio.create_task(sched.run(later, "enroll", lambda: None))
+    await asyncio.sleep(0.05)
+    assert sched.busy and not sched.pressed
+    urgent = await _blocked(sched, gate)
+    assert not sched.pressed  # one urgent job running, nothing urgent waiting
+    waiting = asyncio.create_task(sched.run(sched.now(), "tts", lambda: None))
+    await asyncio.sleep(0.05)
+    assert sched.pressed
+    gate.set()
+    await asyncio.gather(held, queued, urgent, waiting)
+    assert not sched.pressed
