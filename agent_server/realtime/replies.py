@@ -94,9 +94,12 @@ class Replies:
                 with contextlib.suppress(asyncio.QueueFull):
                     resp.queue.put_nowait(None)
                 raise
-            except Exception:
+            except Exception as exc:
                 log.exception("session %s: reply pipeline failed", self.id)
-                resp.timings["failed"] = 1.0
+                # The client learns that it failed, not why: internals stay in the log.
+                resp.error = {"type": "server_error", "code": "reply_failed",
+                              "message": f"The reply could not be produced ({type(exc).__name__}); "
+                                         "the session goes on and the next turn is answered as usual."}
             # Waits for room: with the look-ahead queue full, a dropped end marker
             # left the speaker waiting forever after the reply's last piece.
             await resp.queue.put(None)
@@ -166,7 +169,7 @@ class Replies:
         if resp.status == "skipped":
             return
         await self._send_created(resp)
-        resp.status = "completed"
+        resp.status = "failed" if resp.error else "completed"
         await self._finish(resp, resp.full_transcript())
         if resp.end_call:
             await asyncio.sleep(max(0.0, self._play_end - loop.time()) + 0.3)
@@ -186,7 +189,8 @@ class Replies:
         body: dict[str, Any] = {
             "id": resp.id, "object": "realtime.response", "status": resp.status, "output": [item],
             "conversation_id": self.id, "output_modalities": ["audio"],
-            "status_details": {"type": resp.status, "reason": reason} if reason else None,
+            "status_details": ({"type": resp.status, "reason": reason} if reason else
+                               {"type": "failed", "error": resp.error} if resp.error else None),
             "x_timings": {k: round(v, 1) for k, v in resp.timings.items()},
         }
         await self.emit("response.done", response=body)

@@ -39,6 +39,7 @@ class Response:
     user_text: str | None = None
     due: float = 0.0  # event-loop time the caller starts waiting for this reply
     produced_s: float = 0.0  # seconds of audio synthesized so far
+    error: dict[str, str] | None = None  # why the pipeline raised (status "failed")
 
     def deadline(self) -> float:
         """When the next piece of work is needed: once the audio produced so far
