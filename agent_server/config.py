@@ -116,6 +116,10 @@ class Settings:
 
 
 def _coerce(value: Any, typ: Any) -> Any:
+    if typing.get_origin(typ) is tuple:
+        # A TOML array (or a comma-separated environment value) of numbers.
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return tuple(float(v) for v in items)
     if typ in (float, "float"):
         return float(value)
     if typ in (int, "int"):

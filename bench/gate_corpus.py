@@ -1,37 +1,44 @@
-"""Build the labelled quality-gate corpus from LibriTTS samples plus degradations made in code.
+"""Build the labelled quality-gate corpus from real speakers plus degradations made in code.
 
-Usage: python bench/gate_corpus.py [--data ../shared/data/libritts8] [--out bench/out/gate_corpus]
+Usage: python bench/gate_corpus.py [--shared ../shared/data] [--out bench/out/gate_corpus] [--seed 7]
 
-Every clip gets a category and the failure code the gate must return ("ok" for a pass).
-Speakers are split in two halves: thresholds are tuned on half A only, and the held-out
-half B shows whether they generalise. Partner speakers (turns, overlap, babble) always
-come from the same half as the clip's main speaker, so no held-out voice leaks into A.
+Sources (both CC BY 4.0; never copied into the repository):
+- ``libritts8`` (LibriTTS test-clean samples, Zen et al.): 8 speakers, 24 kHz, so every
+  check applies, bandwidth included.
+- ``librispeech261`` (LibriSpeech samples, Panayotov et al.): 251 ``train-clean-100``
+  speakers (one utterance each) and 10 ``test-other`` speakers (ten each, the imperfect
+  recordings users upload), 16 kHz, so every check but bandwidth applies: the bench
+  judges those clips with the bandwidth rule set aside and reports apart that each of
+  them fails it.
 
-The degradations are deliberately unambiguous: parameters sit clearly on one side of each
-rule (e.g. SNR 0-10 dB is noisy, 35 dB is clean; RT60 >= 0.7 s is reverberant, 0.3-0.4 s is an
-ordinary room), so a miss is the gate's fault, not the label's.
+Speakers are split once, by a fixed rule, into a tuning half A and a held-out half B
+(``split``); partner voices (turns, overlap, babble) and room tone always come from the
+clip's own half, so no held-out voice leaks into A. Every figure the bench reports first
+is on half B.
+
+Every clip gets a category and the failure code the gate must return ("ok" to pass).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import io
 import subprocess
+import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import av
 import numpy as np
 import soundfile as sf
-from scipy.signal import fftconvolve
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import gate_degrade as dg
 from voices.audio_io import resample
 
-RATE = 24000
-HALF_A = ("spk0", "spk1", "spk2", "spk5")
-HALF_B = ("spk6", "spk7", "spk8", "spk9")
+HALF_A_LIBRITTS = ("spk0", "spk1", "spk2", "spk5")
+TEST_OTHER_A = ("367", "1688", "2033", "2609", "3080")
 
 FOREIGN_TEXT = {
     "de": [
@@ -67,9 +74,7 @@ FOREIGN_TEXT = {
         "晚上的夜市也非常热闹，有各种各样的小吃。",
     ],
 }
-# "cmn" alone is "Mandarin, latin as English": its dictionary turns characters into pinyin
-# with tone digits, which that voice then reads as English letters and numbers ("jin one,
-# tian one"), so the clip was English. "cmn-latn-pinyin" reads the pinyin as Mandarin.
+# "cmn-latn-pinyin" reads the pinyin as Mandarin ("cmn" alone reads it as English letters).
 ESPEAK_VOICES = {"de": "de", "fr": "fr-fr", "es": "es", "cmn": "cmn-latn-pinyin"}
 ENGLISH_TEXT = [
     "The old lighthouse stood at the edge of the cliff for more than a century. Every night its "
@@ -82,72 +87,75 @@ ENGLISH_TEXT = [
 
 
 @dataclass
+class Speaker:
+    name: str
+    source: str  # libritts8 | test-other | train-clean-100
+    half: str
+    rate: int
+    utts: list[np.ndarray]
+
+
+@dataclass
 class Clip:
     name: str
     category: str
     expected: str  # failure code, "ok", or alternatives joined by "|"
     speaker: str
+    source: str
+    half: str
     samples: np.ndarray
     rate: int
     note: str = ""
     subtype: str = "PCM_16"
-    channels: np.ndarray | None = None  # multi-channel override (frames, channels)
+    channels: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def wideband(self) -> bool:
+        """Only clips of a wideband source are judged by the bandwidth rule."""
+        return self.source in ("libritts8", "synthetic", "none")
 
 
-def _half(speaker: str) -> str:
-    return "A" if speaker in HALF_A else "B"
+def split(name: str, source: str, index: int) -> str:
+    """The fixed speaker split: libritts8 and test-other by list, train-clean-100 alternating."""
+    if source == "libritts8":
+        return "A" if name in HALF_A_LIBRITTS else "B"
+    if source == "test-other":
+        return "A" if name in TEST_OTHER_A else "B"
+    return "A" if index % 2 == 0 else "B"
 
 
-def load_speakers(data: Path) -> dict[str, list[np.ndarray]]:
-    out: dict[str, list[np.ndarray]] = {}
-    with open(data / "MANIFEST.tsv") as fh:
+def load(shared: Path) -> list[Speaker]:
+    speakers: dict[str, Speaker] = {}
+    with open(shared / "libritts8/MANIFEST.tsv") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
-            x, rate = sf.read(data / row["path"], dtype="float32")
-            assert rate == RATE
-            out.setdefault(row["speaker"], []).append(x)
-    return out
+            x, rate = sf.read(shared / "libritts8" / row["path"], dtype="float32")
+            s = speakers.setdefault(row["speaker"], Speaker(row["speaker"], "libritts8",
+                                                             split(row["speaker"], "libritts8", 0), rate, []))
+            s.utts.append(x)
+    with open(shared / "librispeech261/MANIFEST.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    train = sorted({r["speaker"] for r in rows if r["subset"] == "train-clean-100"}, key=int)
+    index = {s: i for i, s in enumerate(train)}
+    for row in rows:
+        x, rate = sf.read(shared / "librispeech261" / row["path"], dtype="float32")
+        name = row["speaker"]
+        s = speakers.setdefault(name, Speaker(name, row["subset"], split(name, row["subset"], index.get(name, 0)),
+                                              rate, []))
+        s.utts.append(x)
+    return list(speakers.values())
 
 
-def _level(x: np.ndarray) -> float:
-    """Active speech power: mean power over 20 ms frames within 35 dB of the loudest."""
-    n = 480
-    frames = x[: len(x) // n * n].reshape(-1, n)
-    p = np.mean(frames**2, axis=1) + 1e-12
-    active = p > p.max() * 10 ** (-3.5)
-    return float(np.mean(p[active]))
-
-
-def _gap(rng: np.random.Generator, floor: float, seconds: float) -> np.ndarray:
-    return (rng.standard_normal(int(seconds * RATE)) * floor).astype(np.float32)
-
-
-def _floor(x: np.ndarray) -> float:
-    n = 480
-    frames = x[: len(x) // n * n].reshape(-1, n)
-    return float(np.sqrt(np.percentile(np.mean(frames**2, axis=1), 5)))
-
-
-def join(utts: list[np.ndarray], rng: np.random.Generator, gaps: list[float] | None = None) -> np.ndarray:
-    floor = min(_floor(u) for u in utts)
-    parts: list[np.ndarray] = []
-    for i, u in enumerate(utts):
-        if i:
-            parts.append(_gap(rng, floor, gaps[i - 1] if gaps else rng.uniform(0.25, 0.6)))
-        parts.append(u)
-    return np.concatenate(parts).astype(np.float32)
-
-
-def base_clips(utts: list[np.ndarray], rng: np.random.Generator, count: int,
+def base_picks(utts: list[np.ndarray], rate: int, rng: np.random.Generator, count: int,
                lo: float = 7.5, hi: float = 13.5) -> list[list[int]]:
-    """Pick utterance index sets whose joined length falls in [lo, hi] s."""
+    """Utterance index sets whose joined length falls in [lo, hi] s."""
     found: list[list[int]] = []
     seen: set[tuple[int, ...]] = set()
     for _ in range(400):
-        order = rng.permutation(len(utts))
         pick: list[int] = []
         total = 0.0
-        for i in order:
-            d = len(utts[i]) / RATE
+        for i in rng.permutation(len(utts)):
+            d = len(utts[i]) / rate
             if total + d + 0.5 > hi:
                 continue
             pick.append(int(i))
@@ -163,308 +171,327 @@ def base_clips(utts: list[np.ndarray], rng: np.random.Generator, count: int,
     return found
 
 
-def peak_norm(x: np.ndarray, peak: float = 0.9) -> np.ndarray:
-    m = float(np.max(np.abs(x))) or 1.0
-    return (x * (peak / m)).astype(np.float32)
-
-
-# --- degradations ---------------------------------------------------------------------
-
-def band_limit(x: np.ndarray, narrow: int, out_rate: int) -> np.ndarray:
-    return resample(resample(x, RATE, narrow), narrow, out_rate)
-
-
-def mp3_roundtrip(x: np.ndarray, rate: int, kbps: int) -> tuple[np.ndarray, int]:
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp3") as out:
-        st = out.add_stream("mp3", rate=rate)
-        st.bit_rate = kbps * 1000
-        st.layout = "mono"
-        pcm = (np.clip(x, -1, 1) * 32767).astype(np.int16)[None, :]
-        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
-        frame.sample_rate = rate
-        for pkt in st.encode(frame):
-            out.mux(pkt)
-        for pkt in st.encode(None):
-            out.mux(pkt)
-    buf.seek(0)
-    chunks = []
-    with av.open(buf) as inp:
-        for fr in inp.decode(audio=0):
-            chunks.append(fr.to_ndarray().reshape(-1) if fr.format.is_packed else fr.to_ndarray()[0])
-    y = np.concatenate(chunks).astype(np.float32)
-    if y.dtype.kind == "i":
-        y = y / 32768.0
-    return y, rate
-
-
-def pink(n: int, rng: np.random.Generator) -> np.ndarray:
-    spec = np.fft.rfft(rng.standard_normal(n))
-    f = np.arange(len(spec))
-    f[0] = 1
-    return np.fft.irfft(spec / np.sqrt(f), n).astype(np.float32)
-
-
-def babble(n: int, pool: list[np.ndarray], rng: np.random.Generator, talkers: int = 6) -> np.ndarray:
-    out = np.zeros(n, np.float32)
-    for _ in range(talkers):
-        stream = np.concatenate([pool[i] for i in rng.permutation(len(pool))[:8]])
-        while len(stream) < n:
-            stream = np.concatenate([stream, stream])
-        off = rng.integers(0, len(stream) - n + 1)
-        seg = stream[off: off + n]
-        out += seg / np.sqrt(_level(seg))
+def room_tones(speakers: list[Speaker]) -> dict[str, list[tuple[np.ndarray, int]]]:
+    """Per half, real room tone: the pauses of real LibriSpeech recordings, >= 1.5 s each."""
+    out: dict[str, list[tuple[np.ndarray, int]]] = {"A": [], "B": []}
+    for s in speakers:
+        if s.source == "libritts8":
+            continue
+        for u in s.utts:
+            q = dg.quiet_mask(u, s.rate, above_floor_db=6.0)
+            tone = u[q]
+            if len(tone) >= int(1.5 * s.rate):
+                out[s.half].append((tone.astype(np.float32), s.rate))
     return out
 
 
-def add_at_snr(x: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
-    noise = noise[: len(x)]
-    gain = np.sqrt(_level(x) / (np.mean(noise**2) + 1e-12) / 10 ** (snr_db / 10))
-    return (x + gain * noise).astype(np.float32)
-
-
-def music_bed(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
-    """Chords of harmonic tones changing every 0.25-0.7 s, a bass line and hi-hat ticks."""
-    out = np.zeros(n, np.float32)
-    t0 = 0
-    scale = np.array([0, 2, 4, 5, 7, 9, 11])
-    root = rng.integers(45, 57)  # MIDI
-    while t0 < n:
-        dur = int(rng.uniform(0.25, 0.7) * rate)
-        t = np.arange(min(dur, n - t0)) / rate
-        env = np.minimum(1.0, t / 0.02) * np.exp(-t * rng.uniform(0.5, 3.0))
-        degree = rng.integers(0, 7)
-        notes = [root + 12 + scale[(degree + k) % 7] + 12 * ((degree + k) // 7) for k in (0, 2, 4)]
-        notes.append(root + scale[degree] - 12)
-        for m in notes:
-            f0 = 440.0 * 2 ** ((m - 69) / 12)
-            for h in range(1, 7):
-                if f0 * h < rate / 2 - 500:
-                    out[t0: t0 + len(t)] += (0.5 ** h) * env * np.sin(2 * np.pi * f0 * h * t)
-        if rng.random() < 0.7:
-            tick = rng.standard_normal(min(int(0.03 * rate), len(t))) * 0.3
-            tick *= np.exp(-np.arange(len(tick)) / (0.005 * rate))
-            out[t0: t0 + len(tick)] += tick
-        t0 += dur
-    return out
-
-
-def rir(rt60: float, drr_db: float, rate: int, rng: np.random.Generator) -> np.ndarray:
-    n = int(rt60 * 1.2 * rate)
-    t = np.arange(n) / rate
-    tail = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)
-    tail[: int(0.003 * rate)] = 0.0
-    tail *= np.sqrt(10 ** (-drr_db / 10) / np.sum(tail**2))
-    tail[0] = 1.0
-    return tail.astype(np.float32)
-
-
-def c50_of(h: np.ndarray, rate: int) -> float:
-    k = int(0.05 * rate)
-    return float(10 * np.log10(np.sum(h[:k] ** 2) / (np.sum(h[k:] ** 2) + 1e-12)))
-
-
-def espeak(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
+def espeak(text: str, voice: str, speed: int, pitch: int, rate: int) -> np.ndarray:
     with tempfile.NamedTemporaryFile(suffix=".wav") as fh:
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", fh.name, text],
                        check=True, capture_output=True)
-        x, rate = sf.read(fh.name, dtype="float32")
-    return peak_norm(resample(x, rate, RATE), 0.8)
+        x, sr = sf.read(fh.name, dtype="float32")
+    return dg.peak_norm(resample(x, sr, rate), 0.8)
 
 
 def piper_english(text: str) -> tuple[np.ndarray, int]:
-    """Piper English made wideband the way voices.demo_clip makes the demo reference.
-
-    Raw Piper (joe) output is band-limited near 9 kHz, so the gate rightly rejects it as
-    insufficient_bandwidth; resampled to 44.1 kHz and band-extended by spectral band
-    replication it reads ~12.9 kHz, which is what a "must pass" control needs."""
+    """Piper English made wideband the way voices.demo_clip makes the demo reference."""
     from voices.demo_clip import DEMO_RATE, replicate_band
     from voices.models import piper
 
     voice = piper()
     audio = np.concatenate([c.audio_float_array for c in voice.synthesize(text)]).astype(np.float32)
     y = replicate_band(resample(audio, voice.config.sample_rate, DEMO_RATE), DEMO_RATE)
-    return peak_norm(y, 0.8), DEMO_RATE
+    return dg.peak_norm(y, 0.8), DEMO_RATE
 
 
-# --- the corpus -----------------------------------------------------------------------
+class Builder:
+    """Makes the clips of one base recording; `pick` chooses which degradations it gets."""
 
-def build(data: Path, seed: int = 7) -> list[Clip]:
+    def __init__(self, speakers: list[Speaker], rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.by_half = {h: [s for s in speakers if s.half == h] for h in "AB"}
+        self.tones = room_tones(speakers)
+        self.clips: list[Clip] = []
+
+    def add(self, s: Speaker, name: str, category: str, expected: str, x: np.ndarray, rate: int | None = None,
+            note: str = "", **kw: object) -> None:
+        self.clips.append(Clip(name, category, expected, s.name, s.source, s.half, np.asarray(x, np.float32),
+                               rate or s.rate, note, **kw))  # type: ignore[arg-type]
+
+    def partner(self, s: Speaker) -> Speaker:
+        pool = [o for o in self.by_half[s.half] if o.name != s.name]
+        return pool[int(self.rng.integers(len(pool)))]
+
+    def partner_speech(self, s: Speaker, seconds: float) -> np.ndarray:
+        """Another real person's speech at this clip's rate, at least `seconds` long if it can be."""
+        o = self.partner(s)
+        stream = np.concatenate([resample(u, o.rate, s.rate) for u in o.utts])
+        while len(stream) < seconds * s.rate and len(stream) > 0:
+            stream = np.concatenate([stream, resample(self.partner(s).utts[0], o.rate, s.rate)])
+        return stream.astype(np.float32)
+
+    def base(self, s: Speaker, tag: str, x: np.ndarray, degradations: list[str]) -> None:
+        rng, r = self.rng, s.rate
+        x = dg.peak_norm(x, rng.uniform(0.3, 0.95))
+        self.add(s, f"{tag}_clean", "clean", "ok", x)
+        for d in degradations:
+            getattr(self, f"_{d}")(s, tag, x, rng, r)
+
+    # --- must pass: ordinary captures ---------------------------------------------------
+    def _resampled(self, s, tag, x, rng, r):
+        out = [22050, 44100, 48000][int(rng.integers(3))]
+        self.add(s, f"{tag}_clean{out}", "clean", "ok", resample(x, r, out), out, f"{r}->{out}")
+
+    def _zeros(self, s, tag, x, rng, r):
+        self.add(s, f"{tag}_zeros", "capture", "ok", dg.gated(x, r, rng, "zeros"), note="pauses digitally silent")
+
+    def _dither(self, s, tag, x, rng, r):
+        self.add(s, f"{tag}_dither", "capture", "ok", dg.gated(x, r, rng, "dither"), note="pauses 1-LSB dither")
+
+    def _roomtone(self, s, tag, x, rng, r):
+        tone, tr = self.tones[s.half][int(rng.integers(len(self.tones[s.half])))]
+        snr = float(rng.uniform(15.0, 30.0))
+        self.add(s, f"{tag}_room{snr:.0f}", "capture", "ok", dg.peak_norm(dg.room_tone(x, r, tone, tr, snr)),
+                 note=f"real room tone at {snr:.1f} dB")
+
+    def _loud(self, s, tag, x, rng, r):
+        self.add(s, f"{tag}_loud", "capture", "ok", dg.loud_peaks(x, rng), note="peaks at full scale")
+
+    def _mp3hi(self, s, tag, x, rng, r):
+        out = 44100 if r > 16000 else r
+        y = dg.mp3_roundtrip(resample(x, r, out), out, 128)
+        self.add(s, f"{tag}_mp3_128k", "capture", "ok", y, out, f"128 kbps @ {out}")
+
+    def _trailing(self, s, tag, x, rng, r):
+        y = np.concatenate([x, np.zeros(int(rng.uniform(35, 45) * r), np.float32)])
+        self.add(s, f"{tag}_trailzeros", "capture", "ok", y, note="long digitally silent tail")
+
+    def _noise_mild(self, s, tag, x, rng, r):
+        y = dg.add_at_snr(x, rng.standard_normal(len(x)).astype(np.float32) if rng.random() < 0.5
+                          else dg.pink(len(x), rng), r, 35.0)
+        self.add(s, f"{tag}_noise35", "noise_mild", "ok", dg.peak_norm(y), note="SNR 35")
+
+    def _room_mild(self, s, tag, x, rng, r):
+        rt = [0.3, 0.4][int(rng.integers(2))]
+        y = dg.reverberate(x, r, rt, 2.0 - 8.0 * (rt - 0.3) + rng.uniform(-1.5, 1.5), rng)
+        self.add(s, f"{tag}_rt{rt:.1f}", "room_mild", "ok", y, note=f"RT60 {rt}")
+
+    # --- must fail ----------------------------------------------------------------------
+    def _bandwidth(self, s, tag, x, rng, r):
+        narrow = [8000, 16000][int(rng.integers(2))]
+        out = [48000, 44100, 24000][int(rng.integers(3))]
+        self.add(s, f"{tag}_bw{narrow // 1000}k", f"bw_{narrow // 1000}k", "insufficient_bandwidth",
+                 dg.band_limit(x, r, narrow, out), out, f"{narrow}->{out}")
+
+    def _mp3low(self, s, tag, x, rng, r):
+        kbps = [16, 24, 32][int(rng.integers(3))]
+        mr = [22050, 24000][int(rng.integers(2))]
+        self.add(s, f"{tag}_mp3_{kbps}k", "mp3_low", "insufficient_bandwidth",
+                 dg.mp3_roundtrip(resample(x, r, mr), mr, kbps), mr, f"{kbps} kbps @ {mr}")
+
+    def _noise(self, s, tag, x, rng, r):
+        kind = ["white", "pink", "babble"][int(rng.integers(3))]
+        snr = [0.0, 5.0, 10.0][int(rng.integers(3))]
+        if kind == "white":
+            n = rng.standard_normal(len(x)).astype(np.float32)
+        elif kind == "pink":
+            n = dg.pink(len(x), rng)
+        else:
+            pool = [resample(u, o.rate, r) for o in (self.partner(s) for _ in range(6)) for u in o.utts[:2]]
+            n = dg.babble(len(x), r, pool, rng)
+        self.add(s, f"{tag}_{kind}{snr:.0f}", f"noise_{kind}", "too_noisy", dg.peak_norm(dg.add_at_snr(x, n, r, snr)),
+                 note=f"SNR {snr}")
+
+    def _music(self, s, tag, x, rng, r):
+        mdb = [-8.0, -14.0, -20.0][int(rng.integers(3))]
+        y = dg.add_at_snr(x, dg.music_bed(len(x), r, rng), r, -mdb)
+        self.add(s, f"{tag}_music{-mdb:.0f}", "music", "background_music", dg.peak_norm(y), note=f"music {mdb} dB")
+
+    def _reverb(self, s, tag, x, rng, r):
+        rt = [0.7, 1.0, 1.5][int(rng.integers(3))]
+        y = dg.reverberate(x, r, rt, 2.0 - 8.0 * (rt - 0.3) + rng.uniform(-1.5, 1.5), rng)
+        self.add(s, f"{tag}_rt{rt:.1f}", "reverb", "reverberant", y, note=f"RT60 {rt}")
+
+    def _clipping(self, s, tag, x, rng, r):
+        frac = [0.01, 0.02, 0.05][int(rng.integers(3))]
+        self.add(s, f"{tag}_clip{frac}", "clipping", "clipping", dg.clipped(x, frac, [1.0, 0.6][int(rng.integers(2))]),
+                 note=f"{frac:.0%} clipped")
+
+    def _jump(self, s, tag, x, rng, r):
+        """One stretch of >= 2.5 s, cut at pauses, 14-18 dB louder or softer than the rest."""
+        d = len(x) / r
+        a = dg.quietest_cut(x, r, 0.25 * d, 0.45 * d)
+        b = dg.quietest_cut(x, r, 0.7 * d, 0.9 * d)
+        if (b - a) / r < 2.5:
+            return
+        jump = float(rng.choice([-18.0, -14.0, 15.0]))
+        y = x.copy()
+        y[a:b] *= 10 ** (jump / 20)
+        self.add(s, f"{tag}_jump{jump:+.0f}", "level_jump", "inconsistent_level", dg.peak_norm(y),
+                 note=f"{(b - a) / r:.1f} s at {jump:+.0f} dB")
+
+    def _silence(self, s, tag, x, rng, r):
+        """A pause of 2.7-3.8 s inserted at the quietest point mid-clip (floor noise or zeros)."""
+        cut = dg.quietest_cut(x, r, 0.3 * len(x) / r, 0.7 * len(x) / r)
+        n = int(rng.uniform(2.7, 3.8) * r)
+        zeros = rng.random() < 0.4
+        fill = np.zeros(n, np.float32) if zeros else dg.gap(rng, dg.floor_rms(x, r), n)
+        y = np.concatenate([x[:cut], fill, x[cut:]])
+        if len(y) / r > 14.8 + 4:
+            return
+        self.add(s, f"{tag}_silence", "silence_gap", "long_silence", y,
+                 note=f"{n / r:.1f} s {'zeros' if zeros else 'floor'}")
+
+    def _turns(self, s, tag, x, rng, r):
+        """Another real person takes a turn of 2.5-5 s, at -6, 0 or +6 dB against the speaker."""
+        b = self.partner_speech(s, 5.0)
+        b = b[: int(rng.uniform(2.5, 5.0) * r)]
+        a = x[: int(max(4.0, min(len(x) / r, 14.0 - len(b) / r)) * r)]
+        if len(a) / r < 3.5:
+            return
+        rel = float(rng.choice([-6.0, 0.0, 6.0]))
+        b = b * np.sqrt(dg.level(a, r) / dg.level(b, r)) * 10 ** (rel / 20)
+        cut = dg.quietest_cut(a, r, 0.3 * len(a) / r, 0.7 * len(a) / r)
+        seq = [a[:cut], b, a[cut:]] if rng.random() < 0.5 else [a, b]
+        y = dg.join(seq, r, rng)
+        if len(y) / r <= 14.8:
+            self.add(s, f"{tag}_turns", "turns", "multiple_speakers", dg.peak_norm(y), note=f"turn at {rel:+.0f} dB")
+
+    def _overlap(self, s, tag, x, rng, r):
+        """Another real person talks over 50-100 % of the clip at 0 to -6 dB."""
+        cover = float(rng.choice([0.5, 0.7, 1.0]))
+        n = int(cover * len(x))
+        b = self.partner_speech(s, n / r)[:n]
+        start = int(rng.integers(0, len(x) - len(b) + 1))
+        rel = float(rng.uniform(-6.0, 0.0))
+        y = x.copy()
+        y[start: start + len(b)] += b * np.sqrt(dg.level(x, r) / dg.level(b, r)) * 10 ** (rel / 20)
+        self.add(s, f"{tag}_overlap", "overlap", "multiple_speakers", dg.peak_norm(y),
+                 note=f"{cover:.0%} covered at {rel:.1f} dB")
+
+
+WIDEBAND_ONLY = ("resampled", "bandwidth", "mp3low")
+PASS_CONDITIONS = ("zeros", "dither", "roomtone", "loud", "mp3hi", "noise_mild", "room_mild")
+FAIL_CONDITIONS = ("noise", "music", "reverb", "clipping", "jump", "silence", "turns", "overlap")
+
+
+def build(shared: Path, seed: int = 7) -> list[Clip]:
     rng = np.random.default_rng(seed)
-    # Clips added later draw from their own stream, so every earlier clip stays the same.
-    room_rng = np.random.default_rng(seed + 1000)
-    spk = load_speakers(data)
-    clips: list[Clip] = []
-    for half in (HALF_A, HALF_B):
-        [u for s in half for u in spk[s]]
-        for si, s in enumerate(half):
-            utts = spk[s]
-            bases = base_clips(utts, rng, 6)
-            others = [o for o in half if o != s]
-            for bi, pick in enumerate(bases):
-                x = peak_norm(join([utts[i] for i in pick], rng), rng.uniform(0.4, 0.95))
-                tag = f"{s}_b{bi}"
-                clips.append(Clip(f"{tag}_clean", "clean", "ok", s, x, RATE))
-                r = [22050, 44100, 48000][bi % 3]
-                clips.append(Clip(f"{tag}_clean{r}", "clean", "ok", s, resample(x, RATE, r), r))
-                # bandwidth
-                narrow = 8000 if bi % 2 == 0 else 16000
-                out_rate = [48000, 44100, 24000][bi % 3]
-                clips.append(Clip(f"{tag}_bw{narrow // 1000}k", f"bw_{narrow // 1000}k", "insufficient_bandwidth",
-                                  s, band_limit(x, narrow, out_rate), out_rate, f"{narrow}->{out_rate}"))
-                if bi < 3:
-                    kbps = [24, 32, 16][bi]
-                    mrate = [24000, 22050, 24000][bi]
-                    y, yr = mp3_roundtrip(resample(x, RATE, mrate), mrate, kbps)
-                    clips.append(Clip(f"{tag}_mp3_{kbps}k", "mp3_low", "insufficient_bandwidth", s, y, yr,
-                                      f"{kbps} kbps @ {mrate}"))
-                # noise
-                kind = ["white", "pink", "babble"][bi % 3]
-                snr = [0.0, 5.0, 10.0][(bi + si) % 3]
-                babble_pool = [u for o in others for u in spk[o]]
-
-                def nz(n: int, kind: str = kind, pool: list[np.ndarray] = babble_pool) -> np.ndarray:
-                    if kind == "white":
-                        return rng.standard_normal(n).astype(np.float32)
-                    return pink(n, rng) if kind == "pink" else babble(n, pool, rng)
-                clips.append(Clip(f"{tag}_{kind}{snr:.0f}", f"noise_{kind}", "too_noisy", s,
-                                  peak_norm(add_at_snr(x, nz(len(x)), snr)), RATE, f"SNR {snr}"))
-                if bi < 2:
-                    clips.append(Clip(f"{tag}_{kind}35", "noise_mild", "ok", s,
-                                      peak_norm(add_at_snr(x, nz(len(x)), 35.0)), RATE, "SNR 35"))
-                # music
-                mdb = [-8.0, -14.0, -20.0][(bi + si) % 3]
-                bed = music_bed(len(x), RATE, rng)
-                clips.append(Clip(f"{tag}_music{-mdb:.0f}", "music", "background_music", s,
-                                  peak_norm(add_at_snr(x, bed, -mdb)), RATE, f"music {mdb} dB"))
-                # reverb
-                rt = [0.7, 1.0, 1.5, 0.3][bi % 4]
-                h = rir(rt, 2.0 - 8.0 * (rt - 0.3) + rng.uniform(-1.5, 1.5), RATE, rng)
-                y = peak_norm(fftconvolve(x, h)[: len(x) + int(0.3 * RATE)])
-                clips.append(Clip(f"{tag}_rt{rt:.1f}", "reverb" if rt >= 0.7 else "room_mild",
-                                  "reverberant" if rt >= 0.7 else "ok", s, y, RATE,
-                                  f"RT60 {rt} C50 {c50_of(h, RATE):.1f}"))
-                # an ordinary, slightly livelier room (RT60 0.4 s, same DRR law): must pass
-                h = rir(0.4, 1.2 + room_rng.uniform(-1.5, 1.5), RATE, room_rng)
-                y = peak_norm(fftconvolve(x, h)[: len(x) + int(0.3 * RATE)])
-                clips.append(Clip(f"{tag}_rt0.4", "room_mild", "ok", s, y, RATE,
-                                  f"RT60 0.4 C50 {c50_of(h, RATE):.1f}"))
-                # clipping
-                frac = [0.01, 0.02, 0.05][bi % 3]
-                g = 1.0 / np.quantile(np.abs(x), 1 - frac)
-                y = np.clip(x * g, -1, 1) * (1.0 if bi % 2 == 0 else 0.6)
-                clips.append(Clip(f"{tag}_clip{frac}", "clipping", "clipping", s, y.astype(np.float32), RATE,
-                                  f"{frac:.0%} clipped"))
-                # level jump: one utterance (not the first) much quieter or louder
-                if len(pick) >= 2:
-                    parts = [utts[i].copy() for i in pick]
-                    # Only an utterance long enough to be heard as a level change (>= 2.5 s).
-                    longish = [k for k in range(1, len(parts)) if len(parts[k]) / RATE >= 2.5]
-                    j = int(rng.choice(longish)) if longish else int(np.argmax([len(p) for p in parts]))
-                    jump = [-18.0, 15.0, -14.0][bi % 3]
-                    parts[j] *= 10 ** (jump / 20)
-                    y = peak_norm(join(parts, rng))
-                    clips.append(Clip(f"{tag}_jump{jump:+.0f}", "level_jump", "inconsistent_level", s, y, RATE,
-                                      f"utt {j} {jump:+} dB"))
-                    # inserted silence
-                    gaps = [float(rng.uniform(0.25, 0.6)) for _ in parts[1:]]
-                    gaps[int(rng.integers(0, len(gaps)))] = float(rng.uniform(2.7, 3.8))
-                    y = join([utts[i] for i in pick], rng, gaps)
-                    if len(y) / RATE < 14.8:
-                        clips.append(Clip(f"{tag}_silence", "silence_gap", "long_silence", s, peak_norm(y), RATE,
-                                          f"gaps {max(gaps):.1f}"))
-                # two speakers in turns
-                o = others[(bi + si) % len(others)]
-                b_utts = sorted(spk[o], key=len)
-                b = next((u for u in b_utts if len(u) / RATE > 2.5), b_utts[-1])[: int(5.0 * RATE)]
-                a = [utts[i] for i in pick]
-                a_total = sum(len(u) for u in a) / RATE
-                while a_total + len(b) / RATE > 14.0 and len(a) > 1:
-                    a_total -= len(a.pop()) / RATE
-                b = b * np.sqrt(_level(a[0]) / _level(b)) * 10 ** (rng.uniform(-3, 3) / 20)
-                seq = [*a[:1], b, *a[1:]] if bi % 2 else [*a, b]
-                if sum(len(u) for u in seq) / RATE >= 6.5:
-                    y = join(seq, rng)
-                    # The pauses count too: a turns clip must not also be too long.
-                    if len(y) / RATE <= 14.8:
-                        clips.append(Clip(f"{tag}_turns_{o}", "turns", "multiple_speakers", s,
-                                          peak_norm(y), RATE, f"with {o}"))
-                # overlap: B talks over part (or all) of A
-                bstream = np.concatenate([spk[o][i] for i in rng.permutation(len(spk[o]))])
-                cover = [0.5, 1.0, 0.7][bi % 3]
-                n_ov = int(cover * len(x))
-                start = int(rng.integers(0, len(x) - n_ov + 1))
-                bseg = bstream[:n_ov]
-                rel = rng.uniform(-6.0, 0.0)
-                y = x.copy()
-                y[start: start + len(bseg)] += bseg * np.sqrt(_level(x) / _level(bseg)) * 10 ** (rel / 20)
-                clips.append(Clip(f"{tag}_overlap_{o}", "overlap", "multiple_speakers", s, peak_norm(y), RATE,
-                                  f"{cover:.0%} covered at {rel:.1f} dB"))
-            # length
-            short = [u for u in utts if 1.5 < len(u) / RATE < 4.8]
+    speakers = load(shared)
+    b = Builder(speakers, rng)
+    for s in speakers:
+        r = s.rate
+        if s.source == "train-clean-100":
+            u = s.utts[0]
+            d = len(u) / r
+            if d < 5.0:
+                b.add(s, f"ls{s.name}_short", "too_short", "clip_too_short", dg.peak_norm(u))
+                continue
+            if d > 17.5:
+                b.add(s, f"ls{s.name}_long", "too_long", "clip_too_long", dg.peak_norm(u))
+            if d > 14.0:
+                u = u[: dg.quietest_cut(u, r, 10.5, 13.5)]
+            if len(u) / r < 7.0:
+                continue
+            # Each single-utterance speaker: the clean clip, one ordinary capture and
+            # three faults, drawn so every condition appears about equally often.
+            deg = [*rng.choice(PASS_CONDITIONS, 1), *rng.choice(FAIL_CONDITIONS, 3, replace=False)]
+            if rng.random() < 0.15:
+                deg.append("trailing")
+            b.base(s, f"ls{s.name}", u, [str(d) for d in deg])
+            continue
+        picks = base_picks(s.utts, r, rng, 4 if s.source == "libritts8" else 3)
+        for bi, pick in enumerate(picks):
+            x = dg.join([s.utts[i] for i in pick], r, rng)
+            deg = [*PASS_CONDITIONS, *FAIL_CONDITIONS]
+            if s.source == "libritts8":
+                deg = [*WIDEBAND_ONLY, *deg]
+            else:
+                deg = [*rng.choice(PASS_CONDITIONS, 4, replace=False), *FAIL_CONDITIONS]
+            if bi == 0:
+                deg.append("trailing")
+            b.base(s, f"{s.name if s.source == 'libritts8' else 'to' + s.name}_b{bi}", x, [str(d) for d in deg])
+        if s.source == "libritts8":
+            short = [u for u in s.utts if 1.5 < len(u) / r < 4.8]
             for k, u in enumerate(short[:2]):
-                clips.append(Clip(f"{s}_short{k}", "too_short", "clip_too_short", s, peak_norm(u), RATE))
-            longs = base_clips(utts, rng, 2, lo=17.0, hi=26.0)
-            for k, pick in enumerate(longs):
-                clips.append(Clip(f"{s}_long{k}", "too_long", "clip_too_long", s,
-                                  peak_norm(join([utts[i] for i in pick], rng)), RATE))
-    # non-English (espeak-ng) and synthetic English controls
-    for _li, (lang, texts) in enumerate(FOREIGN_TEXT.items()):
+                b.add(s, f"{s.name}_short{k}", "too_short", "clip_too_short", dg.peak_norm(u))
+            for k, pick in enumerate(base_picks(s.utts, r, rng, 2, lo=17.0, hi=26.0)):
+                b.add(s, f"{s.name}_long{k}", "too_long", "clip_too_long",
+                      dg.peak_norm(dg.join([s.utts[i] for i in pick], r, rng)))
+    synthetic(b)
+    bad_input(b, {s.name: s for s in speakers})
+    return b.clips
+
+
+def synthetic(b: Builder) -> None:
+    """Non-English (espeak-ng) and synthetic English controls; half by text index."""
+    rate = 24000
+    for lang, texts in FOREIGN_TEXT.items():
         for k, text in enumerate(texts):
             for variant, (speed, pitch) in enumerate([(150, 50), (175, 35)]):
                 voice = ESPEAK_VOICES[lang] + ("+f3" if variant else "")
                 if lang == "cmn":
-                    # As many whole sentences as fit in 13.5 s (one is under 6 s at some speeds).
                     sents = [s + "。" for s in text.split("。") if s]
-                    takes = [espeak("".join(sents[:n]), voice, speed, pitch) for n in range(1, len(sents) + 1)]
-                    x = max((t for t in takes if len(t) / RATE <= 13.5), key=len, default=takes[0])
+                    takes = [espeak("".join(sents[:n]), voice, speed, pitch, rate) for n in range(1, len(sents) + 1)]
+                    x = max((t for t in takes if len(t) / rate <= 13.5), key=len, default=takes[0])
                 else:
-                    x = espeak(text, voice, speed, pitch)
-                sp = "espeakA" if k < 2 else "espeakB"
-                clips.append(Clip(f"{lang}_{k}_{variant}", "non_english", "non_english", sp, x, RATE, lang))
+                    x = espeak(text, voice, speed, pitch, rate)
+                half = "A" if k < 2 else "B"
+                b.clips.append(Clip(f"{lang}_{k}_{variant}", "non_english", "non_english", f"espeak{half}",
+                                    "synthetic", half, x, rate, lang))
     for k, text in enumerate(ENGLISH_TEXT):
-        x = espeak(text, "en-us" + ("+f3" if k % 2 else ""), 160, 50)
-        clips.append(Clip(f"espeak_en_{k}", "synthetic_en", "ok", "espeakA" if k < 2 else "espeakB", x, RATE))
+        half = "A" if k < 2 else "B"
+        x = espeak(text, "en-us" + ("+f3" if k % 2 else ""), 160, 50, rate)
+        b.clips.append(Clip(f"espeak_en_{k}", "synthetic_en", "ok", f"espeak{half}", "synthetic", half, x, rate))
         y, yr = piper_english(text)
-        clips.append(Clip(f"piper_en_{k}", "synthetic_en", "ok", "espeakA" if k < 2 else "espeakB", y, yr))
-    # bad input
-    z = spk["spk0"][3]
-    b = spk["spk7"][0]
-    clips += [
-        Clip("silence", "bad_input", "no_speech", "none", np.zeros(10 * 48000, np.float32), 48000),
-        Clip("tone440", "bad_input", "no_speech", "none",
-             (0.5 * np.sin(2 * np.pi * 440 * np.arange(8 * 44100) / 44100)).astype(np.float32), 44100),
-        Clip("white_only", "bad_input", "no_speech", "none",
-             (0.1 * rng.standard_normal(8 * 24000)).astype(np.float32), 24000),
-        Clip("dc_offset", "bad_input", "ok", "spk0", (0.6 * peak_norm(z) + 0.3).astype(np.float32), RATE),
-        Clip("tiny", "bad_input", "no_speech", "none", peak_norm(z[: int(0.1 * RATE)]), RATE),
-        Clip("sixty", "bad_input", "clip_too_long", "spk7",
-             peak_norm(np.tile(np.concatenate([b, np.zeros(RATE // 3, np.float32)]), 20)[: 60 * RATE]), RATE),
-        Clip("stereo_dead", "bad_input", "ok", "spk0", z, RATE,
-             channels=np.stack([peak_norm(z), np.zeros_like(z)], axis=1)),
-        Clip("pcm_u8", "bad_input", "ok|too_noisy", "spk0", peak_norm(z), RATE, subtype="PCM_U8"),
-        Clip("float32", "bad_input", "ok", "spk0", peak_norm(z), RATE, subtype="FLOAT"),
-        Clip("rate96k", "bad_input", "ok", "spk0", resample(peak_norm(z), RATE, 96000), 96000),
-    ]
-    return clips
+        b.clips.append(Clip(f"piper_en_{k}", "synthetic_en", "ok", f"piper{half}", "synthetic", half, y, yr))
+
+
+def bad_input(b: Builder, spk: dict[str, Speaker]) -> None:
+    z = spk["spk0"].utts[3]
+    j = dg.join(spk["spk6"].utts[:3], 24000, b.rng)[: 7 * 24000]
+    seven = spk["spk7"].utts[0]
+    rng = b.rng
+
+    def add(name: str, expected: str, x: np.ndarray, rate: int, speaker: str = "none", **kw: object) -> None:
+        half = spk[speaker].half if speaker in spk else "B"
+        src = "libritts8" if speaker in spk else "none"
+        b.clips.append(Clip(name, "bad_input", expected, speaker, src, half, np.asarray(x, np.float32), rate,
+                            **kw))  # type: ignore[arg-type]
+
+    add("silence", "no_speech", np.zeros(10 * 48000), 48000)
+    add("zeros_long", "no_speech", np.zeros(30 * 24000), 24000)
+    add("tone440", "no_speech", 0.5 * np.sin(2 * np.pi * 440 * np.arange(8 * 44100) / 44100), 44100)
+    add("white_only", "no_speech", 0.1 * rng.standard_normal(8 * 24000), 24000)
+    add("dc_offset", "ok", 0.6 * dg.peak_norm(z) + 0.3, 24000, "spk0")
+    add("tiny", "no_speech", dg.peak_norm(z[: int(0.1 * 24000)]), 24000)
+    add("sixty", "clip_too_long",
+        dg.peak_norm(np.tile(np.concatenate([seven, np.zeros(24000 // 3, np.float32)]), 20)[: 60 * 24000]), 24000,
+        "spk7")
+    add("speech_then_50s_zeros", "ok", np.concatenate([dg.peak_norm(j), np.zeros(50 * 24000)]), 24000, "spk6")
+    add("stereo_dead", "ok", z, 24000, "spk0", channels=np.stack([dg.peak_norm(z), np.zeros_like(z)], axis=1))
+    add("pcm_u8", "ok|too_noisy", dg.peak_norm(z), 24000, "spk0", subtype="PCM_U8")
+    add("float32", "ok", dg.peak_norm(z), 24000, "spk0", subtype="FLOAT")
+    add("rate96k", "ok", resample(dg.peak_norm(z), 24000, 96000), 96000, "spk0")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/libritts8")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out/gate_corpus")
+    here = Path(__file__).resolve().parent
+    ap.add_argument("--shared", type=Path, default=here.parents[1] / "shared/data")
+    ap.add_argument("--out", type=Path, default=here / "out/gate_corpus")
+    ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    clips = build(args.data)
+    clips = build(args.shared, args.seed)
     with open(args.out / "labels.tsv", "w", newline="") as fh:
         w = csv.writer(fh, delimiter="\t")
-        w.writerow(["file", "category", "expected", "speaker", "half", "note"])
+        w.writerow(["file", "category", "expected", "speaker", "source", "half", "wideband", "note"])
         for c in clips:
             path = args.out / f"{c.name}.wav"
             data = c.channels if c.channels is not None else c.samples
             sf.write(path, np.clip(data, -1, 1), c.rate, subtype=c.subtype)
-            half = _half(c.speaker) if c.speaker.startswith("spk") else ("A" if c.speaker.endswith("A") else "B")
-            w.writerow([path.name, c.category, c.expected, c.speaker, half, c.note])
+            w.writerow([path.name, c.category, c.expected, c.speaker, c.source, c.half, int(c.wideband), c.note])
     print(f"{len(clips)} clips -> {args.out}")
 
 

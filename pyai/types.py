@@ -88,6 +88,8 @@ class VoiceFailure(_Model):
 
     code: str = ""
     message: str = ""
+    # Which measurement decided: {"measure": quality field, "value": measured, "limit": threshold}.
+    evidence: dict[str, Any] | None = None
 
     @property
     def fix(self) -> str | None:

@@ -63,7 +63,10 @@ SCHEMAS: dict[str, Any] = {
         "status": {"enum": ["pending", "ready", "failed"]}, "created_at": {"type": "integer"},
         "language": {"type": "string"},
         "failure": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"}}}]},
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "evidence": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
+                "measure": {"type": "string"}, "value": {"type": "number"},
+                "limit": {"type": "number"}}}]}}}]},
         "quality": {"oneOf": [{"type": "null"}, _ref("Quality")]}}},
     "Deleted": {"type": "object", "properties": {
         "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"}}},

@@ -20,7 +20,7 @@ from voices.gate import GateThresholds
 @dataclass
 class EnrollmentResult:
     quality: dict[str, Any]
-    failure: dict[str, str] | None
+    failure: dict[str, Any] | None
     profile: bytes | None
 
 
@@ -32,8 +32,7 @@ async def enroll(data: bytes, thresholds: GateThresholds, max_audio_s: float,
         return EnrollmentResult({}, {"code": "invalid_audio", "message": str(exc)}, None)
     report = await run(gate.evaluate, clip.samples, clip.sample_rate, thresholds)
     if report.failure is not None:
-        failure = {"code": report.failure.code, "message": report.failure.message}
-        return EnrollmentResult(report.quality, failure, None)
+        return EnrollmentResult(report.quality, report.failure.to_dict(), None)
     from voices.profile import build_profile
 
     profile = await run(partial(build_profile, clip.samples, clip.sample_rate, transcript=report.transcript))

@@ -75,7 +75,8 @@ def _quality_table(quality: VoiceQuality, highlight: str | None) -> Table:
         style = "bold red" if key == highlight else None
         table.add_row(label, _fmt(fmt, getattr(quality, key)), style=style)
     for key, value in quality.extra.items():
-        table.add_row(key, _fmt("{}", value))
+        if key != "warnings":
+            table.add_row(key, _fmt("{}", value))
     return table
 
 
@@ -84,9 +85,17 @@ def _print_voice_report(voice: Voice) -> None:
     code = voice.failure.code if voice.failure else None
     if voice.quality is not None:
         out.print(_quality_table(voice.quality, _FAILURE_METRIC.get(code or "")))
+        # A clip that passed close to a limit: say which, so the next recording can do better.
+        for w in voice.quality.extra.get("warnings") or []:
+            out.print(Text.assemble(("Borderline: ", "bold yellow"),
+                                    f"{w.get('measure')} = {w.get('value')} (limit {w.get('limit')})"))
     if voice.failure is not None:
         out.print(Text.assemble(("Failure: ", "bold red"), voice.failure.code))
         out.print(Text.assemble(("Message: ", "bold"), voice.failure.message))
+        ev = voice.failure.evidence or {}
+        if ev.get("measure"):
+            out.print(Text.assemble(("Evidence: ", "bold"),
+                                    f"{ev['measure']} = {ev.get('value')} (limit {ev.get('limit')})"))
         fix = fix_for(voice.failure.code)
         if fix:
             out.print(Text.assemble(("Fix: ", "bold green"), fix))

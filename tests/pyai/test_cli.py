@@ -78,6 +78,7 @@ def test_create_wait_on_a_rejected_clip_exits_1_with_the_fix(run: Run, narrowban
     assert result.stdout.splitlines()[1].endswith(" failed")
     assert "Quality report" in result.stdout
     assert "insufficient_bandwidth" in result.stdout
+    assert "Evidence: effective_bandwidth_hz" in result.stdout and "limit 10000" in result.stdout
     assert FIXES["insufficient_bandwidth"] in result.stdout
 
 
@@ -90,6 +91,7 @@ def test_get_human_and_json(run: Run, failed_voice: Voice) -> None:
     doc = json.loads(as_json.stdout)
     assert doc["id"] == failed_voice.id
     assert doc["failure"]["code"] == "insufficient_bandwidth"
+    assert doc["failure"]["evidence"]["measure"] == "effective_bandwidth_hz"
     assert doc["quality"]["effective_bandwidth_hz"] < 10_000
     # The global flag works too.
     assert json.loads(run("--json", "voice", "clones", "get", failed_voice.id).stdout)["id"] == failed_voice.id

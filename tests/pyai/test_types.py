@@ -77,6 +77,14 @@ def test_extra_and_missing_fields_are_tolerated() -> None:
     assert voice.to_dict()["brand_new_field"] == 1
 
 
+def test_failure_carries_its_evidence() -> None:
+    ev = {"measure": "speaker_similarity", "value": 0.74, "limit": 0.76}
+    voice = Voice.from_dict({"id": "voice_x", "status": "failed",
+                             "failure": {"code": "multiple_speakers", "message": "m", "evidence": ev}})
+    assert voice.failure is not None and voice.failure.evidence == ev
+    assert Voice.from_dict({"id": "v", "failure": {"code": "clipping", "message": "m"}}).failure.evidence is None
+
+
 def test_models_copy_and_pickle() -> None:
     voice = Voice.from_dict(API_MD_VOICE)
     assert copy.deepcopy(voice) == voice

@@ -11,6 +11,19 @@ from voices.audio_io import resample
 ANALYSIS_RATE = 16000
 
 
+# Frames quieter than -80 dBFS (RMS) are digital silence: exact zeros, 16-bit dither
+# (~-98 dBFS), a noise-suppressing recorder's gaps. No real room is that quiet at a usable
+# recording level, and such frames are evidence of nothing: the noise floor, level and
+# reverb statistics leave them out instead of reading them as a floor that swings by
+# 60-90 dB or as an infinitely fast decay.
+SILENT_POWER = 1e-8
+
+
+def live(power: np.ndarray) -> np.ndarray:
+    """Frames that carry sound (not digital silence), from their mean power."""
+    return power > SILENT_POWER
+
+
 def to_analysis_rate(x: np.ndarray, rate: int) -> np.ndarray:
     return resample(x, rate, ANALYSIS_RATE)
 

@@ -45,6 +45,7 @@ class LanguageMeasurement:
     compression_ratio: float
     tokens_per_word: float
     worst_stretch_logprob: float  # mean log word probability over the least sure 30 % of words
+    words_per_s: float = 0.0
 
 
 def _sigmoid(z: float) -> float:
@@ -151,4 +152,5 @@ def measure(x16: np.ndarray, speech_s: float, asr_model: str | None = None) -> L
         compression_ratio=float(ratio), tokens_per_word=float(per_word),
         # No words aligned is no evidence of a second voice (0.0), not the floor (-9.2).
         worst_stretch_logprob=worst_stretch_logprob(word_probs) if word_probs else 0.0,
+        words_per_s=len(words) / max(speech_s, 1.0),
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voices.gate.dsp import ANALYSIS_RATE, db, frame_power, speech_mask
+from voices.gate.dsp import ANALYSIS_RATE, db, frame_power, live, speech_mask
 
 _FRAME_S = 0.02
 _WINDOW_FRAMES = 100
@@ -37,7 +37,8 @@ def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> float:
     """Level spread in dB (p95 - p5 of 2 s speech-window levels); 0 when too short."""
     frame = int(_FRAME_S * ANALYSIS_RATE)
     power = frame_power(x16, frame)
-    speech = speech_mask(segments, len(power), _FRAME_S)
+    # Digitally silent frames inside a segment (an editor's cut) are no level at all.
+    speech = speech_mask(segments, len(power), _FRAME_S) & live(power)
     levels: list[float] = []
     for start in range(0, max(1, len(power) - _WINDOW_FRAMES + 1), _HOP_FRAMES):
         sel = power[start: start + _WINDOW_FRAMES][speech[start: start + _WINDOW_FRAMES]]
@@ -59,6 +60,7 @@ def phrase_spread(x16: np.ndarray, segments: list[tuple[float, float]]) -> float
         if end - start < _MIN_PHRASE_S:
             continue
         sel = power[int(start / _FRAME_S): int(end / _FRAME_S)]
+        sel = sel[live(sel)]
         if len(sel) < 2:
             continue
         levels.append(_loud_half_db(sel))

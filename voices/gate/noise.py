@@ -29,7 +29,7 @@ from functools import cache
 
 import numpy as np
 
-from voices.gate.dsp import ANALYSIS_RATE, db, frame_power, speech_mask
+from voices.gate.dsp import ANALYSIS_RATE, SILENT_POWER, db, frame_power, live, speech_mask
 
 _FRAME_S = 0.02
 _NOISE_PERCENTILE = 10
@@ -83,18 +83,26 @@ def floor_spread(power: np.ndarray) -> float:
 
 
 def measure(x16: np.ndarray, segments: list[tuple[float, float]]) -> NoiseMeasurement:
+    """Both SNR estimates and the floor's spread, over the frames that carry sound.
+
+    Digitally silent frames (dsp.SILENT_POWER) are no floor level: they count toward the
+    quiet end of the minimum statistics at the silence threshold (a true upper bound of
+    the floor there) and are left out of the spread and WADA, so gaps of exact zeros or
+    dither between phrases read as a clean floor, not one that swings by 60-90 dB."""
     power = frame_power(x16, int(_FRAME_S * ANALYSIS_RATE))
     speech = speech_mask(segments, len(power), _FRAME_S)
+    sound = live(power)
     start = int(segments[0][0] * ANALYSIS_RATE) if segments else 0
     end = int(segments[-1][1] * ANALYSIS_RATE) if segments else len(x16)
-    wada = wada_snr(x16[start:end])
-    spread = floor_spread(power)
-    if not speech.any():
+    frame = int(_FRAME_S * ANALYSIS_RATE)
+    sample_live = np.repeat(sound, frame)
+    sample_live = np.pad(sample_live, (0, max(0, len(x16) - len(sample_live))), constant_values=True)[: len(x16)]
+    wada = wada_snr(x16[start:end][sample_live[start:end]])
+    spread = floor_spread(power[sound])
+    if not (speech & sound).any():
         return NoiseMeasurement(0.0, wada, spread)
-    noise = float(np.percentile(power, _NOISE_PERCENTILE))
-    signal = float(np.mean(power[speech])) - noise
+    noise = float(np.percentile(np.maximum(power, SILENT_POWER), _NOISE_PERCENTILE))
+    signal = float(np.mean(power[speech & sound])) - noise
     if signal <= 0:
         return NoiseMeasurement(0.0, wada, spread)
-    if noise <= 0:
-        return NoiseMeasurement(_MAX_SNR_DB, wada, spread)
     return NoiseMeasurement(float(min(_MAX_SNR_DB, db(signal) - db(noise))), wada, spread)

@@ -10,6 +10,11 @@ from typing import Any
 class Failure:
     code: str
     message: str
+    # Which measurement decided, its value and the limit it crossed (API.md's failure.evidence).
+    evidence: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "evidence": self.evidence}
 
 
 @dataclass

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from voices.gate.dsp import ANALYSIS_RATE, db, frame_power
+from voices.gate.dsp import ANALYSIS_RATE, db, frame_power, live
 
 _HOP_S = 0.01
 _FIT_FRAMES = 10
@@ -42,11 +42,12 @@ def c50_from_t60(t60: float) -> float:
     return float(10.0 * np.log10(np.expm1(13.8155 * 0.05 / t60)))
 
 
-def _decay_slopes(power: np.ndarray) -> list[float]:
+def _decay_slopes(power: np.ndarray, sound: np.ndarray) -> list[float]:
     # Noise compensation: the floor (10th percentile) is subtracted in the power domain
     # first, so a stationary noise floor does not read as a slow decay; fits must also
     # end 5 dB clear of the floor, where the subtraction bends the slope by < 1.2 dB.
-    floor = float(np.percentile(power, 10))
+    # A fall into digital silence is an edit, not the room: only frames with sound count.
+    floor = float(np.percentile(power[sound], 10)) if sound.any() else 0.0
     comp = db(np.maximum(power - floor, floor * 1e-3))
     floor_db = float(db(max(floor, 1e-12)))
     t = np.arange(_FIT_FRAMES) * _HOP_S
@@ -59,7 +60,7 @@ def _decay_slopes(power: np.ndarray) -> list[float]:
     while i + _FIT_FRAMES < n:
         seg = comp[i: i + _FIT_FRAMES]
         if (seg[0] - floor_db >= _MIN_HEADROOM_DB and seg[-1] - floor_db >= 5.0
-                and falling[i: i + _FIT_FRAMES - 1].all()):
+                and falling[i: i + _FIT_FRAMES - 1].all() and sound[i: i + _FIT_FRAMES].all()):
             slope = float(np.sum(t * (seg - seg.mean())) / denom)
             if slope < 0:
                 out.append(slope)
@@ -72,11 +73,12 @@ def _decay_slopes(power: np.ndarray) -> list[float]:
 def measure(x16: np.ndarray) -> ReverbMeasurement:
     hop = int(_HOP_S * ANALYSIS_RATE)
     slopes: list[float] = []
+    sound = live(frame_power(x16, 2 * hop, hop))
     for centre in _BANDS_HZ:
         lo, hi = centre / np.sqrt(2), min(centre * np.sqrt(2), ANALYSIS_RATE / 2 - 100)
         sos = butter(4, [lo, hi], btype="band", fs=ANALYSIS_RATE, output="sos")
         band = sosfiltfilt(sos, x16)
-        slopes += _decay_slopes(frame_power(band, 2 * hop, hop))
+        slopes += _decay_slopes(frame_power(band, 2 * hop, hop), sound)
     if len(slopes) < 5:
         t60 = _MIN_T60_S
     else:
