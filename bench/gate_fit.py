@@ -37,12 +37,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.gate_cues import prepared
 from bench.gate_eval import load_results, report
-from voices.gate import GateThresholds, level, noise, overlap, reverb, vad
-from voices.gate.judge import decide
+from voices.gate import GateThresholds, level, logistic, noise, reverb, vad
+from voices.gate.judge import decide, scores
 
 _WORD = re.compile(r"[A-Za-z']+")
 POSITIVE = {"turns", "overlap"}
-NEGATIVE = {"clean", "capture", "noise_mild", "room_mild", "synthetic_en", "non_english"}
+SINGLE = {"clean", "capture", "noise_mild", "room_mild", "synthetic_en"}
+
+
+def _tokens_per_word(words: list[str]) -> float:
+    """As language.measure computes it, for runs that did not store it."""
+    if not words:
+        return 5.0
+    from voices.models import whisper
+
+    tok = whisper().hf_tokenizer.encode(" " + " ".join(words), add_special_tokens=False)
+    return len(tok.ids) / len(words)
 
 
 def rows_with_measurements(corpus: Path, recompute_dsp: bool = False) -> list[dict]:
@@ -51,7 +61,10 @@ def rows_with_measurements(corpus: Path, recompute_dsp: bool = False) -> list[di
     measured: dict[str, dict] = {}
     for path in [*sorted(corpus.glob("results.*.jsonl")), *sorted(corpus.glob("results_full*.jsonl"))]:
         for r in load_results(path):
-            measured[r["file"]] = r
+            # Where two runs judged a clip, keep the one that measured more.
+            old = measured.get(r["file"])
+            if old is None or _measured(r) >= _measured(old):
+                measured[r["file"]] = r
     seg_path = corpus / "segments.json"
     segs: dict[str, list] = json.loads(seg_path.read_text()) if seg_path.exists() else {}
     out = []
@@ -74,65 +87,88 @@ def rows_with_measurements(corpus: Path, recompute_dsp: bool = False) -> list[di
                 rv = reverb.measure(x16)
                 q["reverb_c50_db"], q["reverb_t60_s"] = round(rv.c50_db, 1), round(rv.t60_s, 2)
                 q["span_s"] = round(s[-1][1] - s[0][0], 2)
-        if q.get("language_confidence") is not None and q.get("asr_words_per_s") is None:
+        if q.get("asr_avg_logprob") is not None:
             words = _WORD.findall(r.get("transcript", ""))
-            q["asr_words_per_s"] = round(len(words) / max(q.get("speech_s") or 1.0, 1.0), 2)
+            if q.get("asr_words_per_s") is None:
+                q["asr_words_per_s"] = round(len(words) / max(q.get("speech_s") or 1.0, 1.0), 2)
+            if q.get("asr_tokens_per_word") is None:
+                q["asr_tokens_per_word"] = round(_tokens_per_word(words), 3)
         out.append({**row, "quality": q, "old_got": r.get("got", "")})
     if recompute_dsp:
         seg_path.write_text(json.dumps(segs))
     return out
 
 
+def _measured(r: dict) -> int:
+    return sum(v is not None for v in (r.get("quality") or {}).values())
+
+
 def verdict(q: dict, th: GateThresholds, wideband: bool) -> tuple[str, dict | None]:
     q = dict(q)
-    if q.get("language_confidence") is not None:
-        q["two_voice_score"] = overlap.score(q, th)
+    if q.get("asr_avg_logprob") is not None:
+        scores(q, th)
     failure, _ = decide(q, th, skip=() if wideband else ("insufficient_bandwidth",))
     return (failure.code, failure.evidence) if failure else ("ok", None)
 
 
-def fit_two_voice(rows: list[dict], th: GateThresholds) -> GateThresholds:
+def _passes_early_rules(r: dict, th: GateThresholds) -> bool:
+    """The clip gets past every rule before the late, model-based ones (the turn rule aside,
+    so every kind of second voice teaches the two-voice model)."""
+    late = ("speaker_similarity", "two_voice_score", "language_confidence")
+    q = {k: v for k, v in r["quality"].items() if k not in late}
+    return decide(q, th, skip=() if r["wideband"] == "1" else ("insufficient_bandwidth",))[0] is None
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...], float, tuple[float, ...], tuple[float, ...]]:
     from sklearn.linear_model import LogisticRegression
 
-    xs, ys = [], []
-    for r in rows:
-        q = r["quality"]
-        if r["half"] != "A" or q.get("language_confidence") is None:
-            continue
-        if r["category"] in POSITIVE:
-            y = 1
-        elif r["category"] in NEGATIVE:
-            y = 0
-        else:
-            continue
-        # Only clips the earlier rules let through: the model sees what it will be asked.
-        pre = decide({k: v for k, v in q.items() if k not in ("language_confidence",)}, th,
-                     skip=() if r["wideband"] == "1" else ("insufficient_bandwidth",))[0]
-        if pre is not None:
-            continue
-        xs.append(overlap.features(q))
-        ys.append(y)
-    x, y = np.array(xs), np.array(ys)
     mean = np.nanmean(x, axis=0)
     scale = np.nanstd(x, axis=0) + 1e-6
     z = np.where(np.isnan(x), 0.0, (x - mean) / scale)
-    # Clean clips outnumber second voices; weight the classes so the score is calibrated
-    # for the rule's question, and a little regularisation keeps the weights modest.
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(z, y)
-    print(f"two-voice fit on half A: {int(y.sum())} two-voice clips, {int((1 - y).sum())} single-voice clips")
-    return dataclasses.replace(
-        th, two_voice_weights=tuple(round(float(w), 4) for w in model.coef_[0]),
-        two_voice_bias=round(float(model.intercept_[0]), 4),
-        two_voice_mean=tuple(round(float(m), 4) for m in mean),
-        two_voice_scale=tuple(round(float(s), 4) for s in scale))
+    # Classes weighted equally (clean clips outnumber the others), mild regularisation.
+    m = LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000).fit(z, y)
+    return (tuple(round(float(w), 4) for w in m.coef_[0]), round(float(m.intercept_[0]), 4),
+            tuple(round(float(v), 4) for v in mean), tuple(round(float(v), 4) for v in scale))
+
+
+def _limit(negative_scores: list[float], floor: float) -> float:
+    """A limit clear of the tuning negatives: their 99th percentile plus half the distance
+    to 1, never below `floor`."""
+    p99 = float(np.percentile(negative_scores, 99)) if negative_scores else 0.0
+    return round(max(floor, p99 + 0.5 * (1.0 - p99)), 3)
+
+
+def fit_models(rows: list[dict], th: GateThresholds) -> GateThresholds:
+    """Both logistic models and their limits, from half A only."""
+    tune = [r for r in rows if r["half"] == "A" and r["quality"].get("asr_avg_logprob") is not None
+            and _passes_early_rules(r, th)]
+    two = [r for r in tune if r["category"] in POSITIVE | SINGLE | {"non_english"}]
+    x = np.array([logistic.features(r["quality"], logistic.TWO_VOICE_FEATURES) for r in two])
+    y = np.array([r["category"] in POSITIVE for r in two], int)
+    w, b, m, sc = _fit(x, y)
+    th = dataclasses.replace(th, two_voice_weights=w, two_voice_bias=b, two_voice_mean=m, two_voice_scale=sc)
+    neg = [logistic.two_voice_score(r["quality"], th) for r in two if r["category"] in SINGLE]
+    th = dataclasses.replace(th, max_two_voice_score=_limit(neg, 0.5))
+    print(f"two-voice model on half A: {int(y.sum())} two-voice, {int((1 - y).sum())} single-voice clips; "
+          f"limit {th.max_two_voice_score}")
+    fo = [r for r in tune if r["category"] in SINGLE | {"non_english"} | POSITIVE]
+    x = np.array([logistic.features(r["quality"], logistic.FOREIGN_FEATURES) for r in fo])
+    y = np.array([r["category"] == "non_english" for r in fo], int)
+    w, b, m, sc = _fit(x, y)
+    th = dataclasses.replace(th, foreign_weights=w, foreign_bias=b, foreign_mean=m, foreign_scale=sc)
+    neg = [logistic.foreign_score(r["quality"], th) for r in fo if r["category"] in SINGLE]
+    th = dataclasses.replace(th, min_english_confidence=round(1.0 - _limit(neg, 0.5), 3))
+    print(f"foreign model on half A: {int(y.sum())} non-English, {int((1 - y).sum())} English clips; "
+          f"min English confidence {th.min_english_confidence}")
+    return th
 
 
 def show(rows: list[dict], cues: list[str], th: GateThresholds) -> None:
     by: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
         q = dict(r["quality"])
-        if q.get("language_confidence") is not None:
-            q["two_voice_score"] = overlap.score(q, th)
+        if q.get("asr_avg_logprob") is not None:
+            scores(q, th)
         for c in cues:
             if q.get(c) is not None:
                 by[(r["category"], r["half"])][c].append(float(q[c]))
@@ -158,7 +194,7 @@ def main() -> None:
     rows = rows_with_measurements(args.corpus, args.recompute_dsp)
     th = GateThresholds(**{k: float(v) for k, v in (s.split("=") for s in args.set)})
     if not args.no_fit:
-        th = fit_two_voice(rows, th)
+        th = fit_models(rows, th)
     if args.show:
         show(rows, args.show, th)
     judged = []
@@ -175,7 +211,9 @@ def main() -> None:
         print(report([r for r in judged if r["half"] == half]))
     if args.write:
         print("\n[gate] two-voice model lines:")
-        for k in ("two_voice_weights", "two_voice_bias", "two_voice_mean", "two_voice_scale"):
+        for k in ("max_two_voice_score", "two_voice_weights", "two_voice_bias", "two_voice_mean",
+                  "two_voice_scale", "foreign_weights", "foreign_bias", "foreign_mean", "foreign_scale",
+                  "min_english_confidence"):
             v = getattr(th, k)
             print(f"{k} = {list(v) if isinstance(v, tuple) else v}")
 

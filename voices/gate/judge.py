@@ -12,7 +12,8 @@ uses to re-decide offline under other thresholds).
 
 Two voices are called from the speaker embeddings (a turn: one block of the clip unlike
 the rest) or, when they speak at once, from a small logistic model over cues that two
-summed voices move together (:mod:`voices.gate.overlap`). Reverb and music are judged
+summed voices move together (:mod:`voices.gate.logistic`), and the language from a
+second such model over what tiny.en made of the speech. Reverb and music are judged
 before noise because both fill the pauses that the minimum-statistics SNR relies on;
 noise is called only when the floor is steady or the waveform statistics say "Gaussian
 floor" (see noise.py), which keeps a second talker from reading as noise. Two voices are
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from voices.gate import bandwidth, clipping, language, level, music, noise, overlap, reverb, speakers, vad
+from voices.gate import bandwidth, clipping, language, level, logistic, music, noise, reverb, speakers, vad
 from voices.gate.dsp import ANALYSIS_RATE, to_analysis_rate
 from voices.gate.messages import message
 from voices.gate.report import Failure, GateReport
@@ -198,18 +199,20 @@ def decide(q: dict[str, Any], th: GateThresholds, *, skip: Iterable[str] = (),
 
 
 def measure(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | None = None, *,
-            asr_model: str | None = None, full: bool = False, models: bool = True) -> GateReport:
+            asr_model: str | None = None, full: bool = False, models: bool = True,
+            skip: Iterable[str] = (), executor: Executor | None = None) -> GateReport:
     """Measure a clip (stopping at the first failure unless `full`) and decide.
 
     `models=False` stops before the speaker embeddings and the ASR (the bench judges clips
-    that a DSP rule must reject that way: the verdict on those is the same)."""
+    that a DSP rule must reject that way: the verdict on those is the same); `skip` sets
+    failure codes aside as in :func:`decide`."""
     th = thresholds or GateThresholds()
     q: dict[str, Any] = dict.fromkeys(QUALITY_FIELDS)
     report = GateReport(quality=q)
 
     def settle() -> bool:
         """Decide on what is measured; True when a failure ends the measuring."""
-        report.failure, warnings = decide(q, th)
+        report.failure, warnings = decide(q, th, skip=skip)
         if warnings:
             q["warnings"] = warnings
         else:
@@ -266,21 +269,37 @@ def measure(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | 
         return report
 
     lang = asr.result()
-    q["language"], q["language_confidence"] = lang.language, round(lang.confidence, 3)
-    q["asr_avg_logprob"] = round(lang.avg_logprob, 3)
-    q["asr_compression_ratio"] = round(lang.compression_ratio, 2)
-    q["asr_no_speech_prob"] = round(lang.no_speech_prob, 3)
-    q["asr_worst_stretch_logprob"] = round(lang.worst_stretch_logprob, 3)
-    q["asr_words_per_s"] = round(lang.words_per_s, 2)
     report.transcript = lang.transcript
-    q["two_voice_score"] = round(overlap.score(q, th), 3)
-    if q["two_voice_score"] > th.max_two_voice_score:
-        q["speakers"] = 2
+    q.update(asr_cues(lang))
+    scores(q, th)
     settle()
     return report
 
 
+def asr_cues(lang: language.LanguageMeasurement) -> dict[str, Any]:
+    """What tiny.en made of the clip, as the quality fields the late rules read."""
+    return {
+        "asr_avg_logprob": round(lang.avg_logprob, 3),
+        "asr_compression_ratio": round(lang.compression_ratio, 2),
+        "asr_no_speech_prob": round(lang.no_speech_prob, 3),
+        "asr_worst_stretch_logprob": round(lang.worst_stretch_logprob, 3),
+        "asr_words_per_s": round(lang.words_per_s, 2),
+        "asr_tokens_per_word": round(lang.tokens_per_word, 3),
+    }
+
+
+def scores(q: dict[str, Any], th: GateThresholds) -> None:
+    """The two logistic scores from the measured cues, and what they say in the public fields."""
+    q["two_voice_score"] = round(logistic.two_voice_score(q, th), 3)
+    if q["two_voice_score"] > th.max_two_voice_score:
+        q["speakers"] = 2
+    q["language_confidence"] = round(1.0 - logistic.foreign_score(q, th), 3)
+    q["language"] = "en" if q["language_confidence"] >= th.min_english_confidence else "und"
+
+
 def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | None = None, *,
-             asr_model: str | None = None, full: bool = False, models: bool = True) -> GateReport:
+             asr_model: str | None = None, full: bool = False, models: bool = True,
+             skip: Iterable[str] = (), executor: Executor | None = None) -> GateReport:
     """Judge an enrollment clip (see :func:`measure`); the verdict is the same with `full`."""
-    return measure(samples, sample_rate, thresholds, asr_model=asr_model, full=full, models=models)
+    return measure(samples, sample_rate, thresholds, asr_model=asr_model, full=full, models=models, skip=skip,
+                   executor=executor)

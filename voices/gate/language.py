@@ -1,11 +1,12 @@
-"""English or not, from the bundled English-only ASR (tiny.en) and its own confidence.
+"""What the bundled English-only ASR (tiny.en) makes of the clip: the language cues.
 
 tiny.en cannot identify languages, but it can say how well English explains the audio:
 on English speech its greedy decode is confident (mean token log-probability around
 -0.1 to -0.4) and it writes ordinary words; on German, French, Spanish or Mandarin it
 either forces rare, fragmented spellings (many BPE tokens per word, low log-probability)
 or loops on a stock phrase, or drops whole stretches it cannot map to English words.
-The English confidence is the weakest of three cues (see english_confidence).
+The cues are weighed by a calibrated model (logistic.py), not read one by one: a hard
+English reader can be as unsure as a foreign one, but writes English words.
 
 The same decode also says where tiny.en lost its way: per-word probabilities (from its
 word alignment) are low over a stretch where a second voice talks over the first, while
@@ -37,8 +38,6 @@ _APPENDED = "\"'.。,，!！?？:：”)]}、"
 
 @dataclass(frozen=True)
 class LanguageMeasurement:
-    language: str
-    confidence: float  # probability-like score that the speech is English
     transcript: str
     avg_logprob: float
     no_speech_prob: float
@@ -46,19 +45,6 @@ class LanguageMeasurement:
     tokens_per_word: float
     worst_stretch_logprob: float  # mean log word probability over the least sure 30 % of words
     words_per_s: float = 0.0
-
-
-def _sigmoid(z: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-z)))
-
-
-def english_confidence(avg_logprob: float, compression_ratio: float, words_per_s: float) -> float:
-    """The weakest of three cues, each a soft step at a boundary seen on the tuning half:
-    mean token log-probability -0.75 (English clean speech >= -0.56), compression ratio
-    2.4 (Whisper's own loop/hallucination criterion), and 1.0 word per second of speech
-    (read English runs 2-3.5; foreign stretches tiny.en cannot map are dropped)."""
-    return min(_sigmoid(8.0 * (avg_logprob + 0.75)), _sigmoid(4.0 * (2.4 - compression_ratio)),
-               _sigmoid(4.0 * (words_per_s - 1.0)))
 
 
 def worst_stretch_logprob(word_probs: list[float] | np.ndarray, share: float = 0.3) -> float:
@@ -145,9 +131,8 @@ def measure(x16: np.ndarray, speech_s: float, asr_model: str | None = None) -> L
         per_word = len(tok.ids) / len(words)
     else:
         per_word = 5.0
-    conf = english_confidence(logprob, ratio, len(words) / max(speech_s, 1.0)) if words else 0.0
     return LanguageMeasurement(
-        language="en" if conf >= 0.5 else "und", confidence=conf, transcript=text,
+        transcript=text,
         avg_logprob=float(logprob), no_speech_prob=float(no_speech),
         compression_ratio=float(ratio), tokens_per_word=float(per_word),
         # No words aligned is no evidence of a second voice (0.0), not the floor (-9.2).

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from voices.gate import GateThresholds, overlap
+from voices.gate import GateThresholds, logistic
 from voices.gate.judge import QUALITY_FIELDS, decide
 from voices.gate.messages import message
 
@@ -102,15 +102,18 @@ def test_thresholds_move_the_verdict() -> None:
     assert verdict(q, dataclasses.replace(TH, min_bandwidth_hz=9000.0)) == "ok"
 
 
-def test_two_voice_score_is_a_calibrated_probability() -> None:
-    one = clean()
-    two = clean(speaker_similarity=0.70, wada_snr_db=12.0, asr_avg_logprob=-0.9,
-                asr_worst_stretch_logprob=-1.8, snr_db=14.0, asr_words_per_s=1.5)
-    one.update(asr_avg_logprob=-0.2, asr_worst_stretch_logprob=-0.4, asr_words_per_s=2.6)
-    p_one, p_two = overlap.score(one, TH), overlap.score(two, TH)
-    assert 0.0 <= p_one < TH.max_two_voice_score < p_two <= 1.0, (p_one, p_two)
-    # A feature not measured reads as the corpus mean: no evidence either way.
-    assert 0.0 < overlap.score({}, TH) < 1.0
+def test_the_scores_are_probabilities_that_move_the_right_way() -> None:
+    """Typical cue values of one English reader, two voices at once and a foreign reader."""
+    one = clean(asr_avg_logprob=-0.25, asr_worst_stretch_logprob=-0.3, asr_words_per_s=2.8,
+                asr_tokens_per_word=1.15, asr_compression_ratio=1.4)
+    two = clean(speaker_similarity=0.70, wada_snr_db=12.0, snr_db=16.0, asr_avg_logprob=-0.9,
+                asr_worst_stretch_logprob=-1.8, asr_words_per_s=2.0, asr_tokens_per_word=1.3)
+    foreign = clean(asr_avg_logprob=-1.4, asr_worst_stretch_logprob=-3.0, asr_words_per_s=1.2,
+                    asr_tokens_per_word=2.2, asr_compression_ratio=1.2)
+    assert logistic.two_voice_score(one, TH) < TH.max_two_voice_score < logistic.two_voice_score(two, TH)
+    assert 1 - logistic.foreign_score(one, TH) > TH.min_english_confidence > 1 - logistic.foreign_score(foreign, TH)
+    for q in (one, two, foreign, {}):
+        assert 0.0 < logistic.two_voice_score(q, TH) < 1.0 and 0.0 < logistic.foreign_score(q, TH) < 1.0
 
 
 def test_every_code_has_a_message() -> None:

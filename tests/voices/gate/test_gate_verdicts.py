@@ -268,7 +268,7 @@ def test_german_is_not_english(german: Clip) -> None:
     x, rate = german
     report = verdict(x, rate)
     assert code(report) == "non_english"
-    assert report.quality["language_confidence"] < 0.5
+    assert report.quality["language_confidence"] < GateThresholds().min_english_confidence
     assert "English" in report.failure.message
 
 
