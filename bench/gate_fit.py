@@ -1,23 +1,26 @@
-"""Fit the gate's two-voice model on the tuning speakers and re-decide the corpus offline.
+"""Fit the gate's two logistic models on the tuning speakers and re-decide the corpus offline.
 
-Usage: python bench/gate_fit.py [--corpus bench/out/gate_corpus] [--write] [--show CUE ...]
+Usage: python bench/gate_fit.py [--corpus bench/out/gate_corpus] [--apply] [--write] [--show CUE ...]
+                                [--set key=value ...] [--no-fit] [--recompute-dsp]
 
-Reads the model measurements of ``bench/gate_eval.py --full`` (results_full*.jsonl: ASR,
-speaker embeddings, bandwidth, clipping) and recomputes the pure-DSP ones (noise, level,
-reverb) with the current code from the gate's own preprocessing (cached by
-``bench/gate_cues.py``), so a DSP change does not need the models again. Then:
+Reads the measurements of ``bench/gate_eval.py --full`` runs (results*.jsonl in the corpus
+folder; where two runs measured a clip, the fuller record wins). Then:
 
-1. fits the two-voice logistic model (voices/gate/overlap.py) on half A only (the tuning
-   speakers): positives are clips with a second real person (turns, overlap), negatives
-   every single-voice clip that the earlier rules let through;
-2. prints, per category and half, the distribution of the cues the rules read, so a limit
-   can be placed with a margin on both sides;
-3. re-decides every clip with :func:`voices.gate.judge.decide` (the production rules)
-   under the fitted model and prints the report of bench/gate_eval.py, held-out half B
-   first. ``--write`` prints the ``[gate]`` lines for configs/default.toml.
+1. fits the two-voice and the not-English models (voices/gate/logistic.py) on half A only
+   (the tuning speakers), on the clips the earlier rules let through: two-voice positives
+   are clips with a second real person (turns, overlap), negatives every single-voice clip
+   (English and not); not-English positives are the non-English clips, negatives every
+   English clip. Each limit sits clear of the tuning negatives (their 99th percentile plus
+   half the distance to certainty), so a clean clip is the last thing they reject;
+2. ``--show`` prints, per category and half, the distribution of the named cues, so a hand
+   limit can be placed with a margin on both sides (from half A);
+3. re-decides every clip with :func:`voices.gate.judge.decide` (the server's own rules, so
+   these are the server's verdicts on the cached measurements) and prints the report of
+   bench/gate_eval.py, held-out half B first. ``--apply`` writes the fitted numbers into
+   voices/gate/thresholds.py and configs/default.toml; ``--write`` prints them.
 
-The decision function is the server's own, so these figures are the server's verdicts
-on the cached measurements; ``bench/gate_eval.py`` reruns the whole production path.
+``--recompute-dsp`` recomputes noise, level and reverb from the gate's own preprocessing
+(cached by bench/gate_cues.py), for measurements made before a DSP change.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.gate_cues import prepared
-from bench.gate_eval import load_results, report
+from bench.gate_eval import held_out_first, load_results
 from voices.gate import GateThresholds, level, logistic, noise, reverb, vad
 from voices.gate.judge import decide, scores
 
@@ -163,6 +166,26 @@ def fit_models(rows: list[dict], th: GateThresholds) -> GateThresholds:
     return th
 
 
+FITTED = ("max_two_voice_score", "two_voice_weights", "two_voice_bias", "two_voice_mean", "two_voice_scale",
+          "foreign_weights", "foreign_bias", "foreign_mean", "foreign_scale", "min_english_confidence")
+
+
+def apply(th: GateThresholds) -> None:
+    """Rewrite the fitted numbers in place (the code's defaults and the operators' file agree)."""
+    root = Path(__file__).resolve().parents[1]
+    code, toml = root / "voices/gate/thresholds.py", root / "configs/default.toml"
+    src, cfg = code.read_text(), toml.read_text()
+    for name in FITTED:
+        v = getattr(th, name)
+        py = f"({', '.join(str(x) for x in v)})" if isinstance(v, tuple) else str(v)
+        tm = f"[{', '.join(str(x) for x in v)}]" if isinstance(v, tuple) else str(v)
+        src = re.sub(rf"^(    {name}: [^=]+= ).*$", lambda m, py=py: m.group(1) + py, src, flags=re.M)
+        cfg = re.sub(rf"^({name} = )[^#\n]*", lambda m, tm=tm: m.group(1) + tm, cfg, flags=re.M)
+    code.write_text(src)
+    toml.write_text(cfg)
+    print(f"wrote {', '.join(FITTED)} to {code.name} and {toml.name}")
+
+
 def show(rows: list[dict], cues: list[str], th: GateThresholds) -> None:
     by: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
@@ -186,6 +209,8 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parent / "out/gate_corpus")
     ap.add_argument("--show", nargs="*", default=[])
     ap.add_argument("--write", action="store_true", help="print the fitted [gate] lines")
+    ap.add_argument("--apply", action="store_true",
+                    help="write the fitted model numbers into voices/gate/thresholds.py and configs/default.toml")
     ap.add_argument("--recompute-dsp", action="store_true",
                     help="recompute noise, level and reverb with the current code (VAD cached in segments.json)")
     ap.add_argument("--no-fit", action="store_true", help="use the two-voice model in the code as it is")
@@ -202,13 +227,9 @@ def main() -> None:
         got, evidence = verdict(r["quality"], th, r["wideband"] == "1")
         judged.append({**r, "got": got, "evidence": evidence, "seconds": 0.0,
                        "duration": r["quality"].get("duration_s") or 0.0})
-    narrow = [r for r in judged if r["wideband"] != "1" and r["quality"].get("effective_bandwidth_hz")]
-    fails = sum(1 for r in narrow if r["quality"]["effective_bandwidth_hz"] < th.min_bandwidth_hz)
-    print(f"\n16 kHz clips judged without the bandwidth rule: {len(narrow)}; "
-          f"{fails} of them fail the bandwidth rule on its own ({100 * fails / max(1, len(narrow)):.1f} %)")
-    for half, title in (("B", "HELD-OUT speakers (half B)"), ("A", "tuning speakers (half A)")):
-        print(f"\n===== {title} =====")
-        print(report([r for r in judged if r["half"] == half]))
+    print(held_out_first(judged))
+    if args.apply:
+        apply(th)
     if args.write:
         print("\n[gate] two-voice model lines:")
         for k in ("max_two_voice_score", "two_voice_weights", "two_voice_bias", "two_voice_mean",

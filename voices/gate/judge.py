@@ -16,7 +16,8 @@ summed voices move together (:mod:`voices.gate.logistic`), and the language from
 second such model over what tiny.en made of the speech. Reverb and music are judged
 before noise because both fill the pauses that the minimum-statistics SNR relies on;
 noise is called only when the floor is steady or the waveform statistics say "Gaussian
-floor" (see noise.py), which keeps a second talker from reading as noise. Two voices are
+floor" (see noise.py), which keeps a second talker from reading as noise. Music comes
+before reverb: a bed slows the apparent decays as a room does, a room holds no chords. Two voices are
 judged before the language: both make tiny.en unsure, and only summed voices also leave
 their mark on the waveform and the embeddings.
 """
@@ -174,13 +175,15 @@ def decide(q: dict[str, Any], th: GateThresholds, *, skip: Iterable[str] = (),
         # Pauses filled to within 20 dB of the speech by a floor that does not move: noise,
         # whatever its spectrum. Judged before reverb, whose decays it would slow.
         rule("too_noisy", "snr_db", snr, th.min_snr_db, snr < th.min_snr_db and steady, above=False, warn=steady)
+        # Music before reverb: a bed under the speech slows the apparent decays as a room
+        # does (C50 down to ~6 dB), while a room's tail holds no chords (music <= 0.24).
+        if has("music"):
+            rule("background_music", "music", q["music"], th.max_music, q["music"] > th.max_music, above=True)
         if has("reverb_c50_db"):
             # Only a stationary Gaussian floor slows the apparent decays: only then the lenient limit.
             c50_limit = th.min_c50_db if noise_like and steady else th.min_c50_db_clean
             c50 = q["reverb_c50_db"]
             rule("reverberant", "reverb_c50_db", c50, c50_limit, c50 < c50_limit, above=False)
-        if has("music"):
-            rule("background_music", "music", q["music"], th.max_music, q["music"] > th.max_music, above=True)
         rule("too_noisy", "snr_db", snr, th.min_snr_db, snr < th.min_snr_db and noise_like, above=False,
              warn=noise_like)
     if has("speaker_similarity"):

@@ -34,15 +34,15 @@ TWO_VOICE_FEATURES = (
     "asr_worst_stretch_logprob",  # its least sure 30 % run of words
     "asr_tokens_per_word",        # word pieces per word it wrote (foreign speech: many)
 )
-# The cues, in the order of GateThresholds.foreign_weights.
+# The cues, in the order of GateThresholds.foreign_weights: tiny.en's alone, so that what
+# the corpus's synthetic foreign voices have in common (espeak-ng is unnaturally steady)
+# cannot stand in for the language.
 FOREIGN_FEATURES = (
     "asr_avg_logprob",
     "asr_worst_stretch_logprob",
     "asr_compression_ratio",      # Whisper's own loop criterion
     "asr_words_per_s",            # words written per second of speech
     "asr_tokens_per_word",
-    "speaker_similarity",
-    "wada_snr_db",
 )
 
 
