@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
@@ -133,6 +134,7 @@ def create_app(
         exception_handlers={
             errors.ApiError: errors.api_error_handler,
             HTTPException: errors.http_exception_handler,
+            ClientDisconnect: errors.client_gone_handler,
             RedisConnectionError: errors.store_error_handler,
             RedisTimeoutError: errors.store_error_handler,
             Exception: errors.unhandled_error_handler,

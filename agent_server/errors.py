@@ -140,6 +140,12 @@ async def store_error_handler(request: Request, exc: Exception) -> JSONResponse:
     return store_unavailable().to_response()
 
 
+async def client_gone_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The client left while its body was being read: nobody will read this answer, and
+    it is no server fault (no traceback)."""
+    return BadRequest("The client disconnected before its request was read.", code="client_disconnected").to_response()
+
+
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
     if store_error(exc):
         return store_unavailable().to_response()

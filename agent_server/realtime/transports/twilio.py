@@ -30,7 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from agent_server.api.agents import TELEPHONY_PREFIX, telephony_principal
 from agent_server.api.common import ctx_of
-from agent_server.errors import ApiError, Unauthorized
+from agent_server.errors import ApiError, Unauthorized, store_error, store_unavailable
 from agent_server.realtime.audio import Decoder, Encoder
 from agent_server.realtime.opening import Opened, open_session
 from agent_server.realtime.session import RealtimeSession
@@ -97,7 +97,12 @@ async def _open(ws: WebSocket, params: dict[str, Any]) -> Opened:
     if not token or not token.startswith(TELEPHONY_PREFIX):
         raise Unauthorized("Use the agent's telephony token (tel_...) as ?token= or "
                            "customParameters.token; API keys are not accepted.", code="invalid_telephony_token")
-    who = await telephony_principal(ctx_of(ws), agent, token)
+    try:
+        who = await telephony_principal(ctx_of(ws), agent, token)
+    except Exception as exc:
+        if store_error(exc):
+            raise store_unavailable() from exc
+        raise
     return await open_session(ws, agent=agent, who=who)
 
 
