@@ -45,10 +45,14 @@ class ProfileCache:
         self.store = store
         self.sched = sched
         self.size = size
-        if method:
-            from voices.methods import check_method
+        from voices.methods import DEFAULT_METHOD, check_method, population_prior
 
+        if method:
             check_method(method)
+        if population_prior(set((method or DEFAULT_METHOD).split("+"))):
+            from voices import prior
+
+            prior.default()  # the population prior is read (and checked) at start, not on a request
         self.method = method  # conversion method for every loaded profile; "" = the default
         self._items: OrderedDict[str, VoiceProfile] = OrderedDict()
         self._lock = threading.Lock()

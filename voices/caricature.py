@@ -11,10 +11,12 @@ from functools import lru_cache
 import numpy as np
 
 from voices.methods import HIGH_BAND_HZ
+from voices.prior import low_band
 from voices.world import CONVERT_FFT, MCEP_DIM, RATE, log_envelope
 
 
-def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float, beta_high: float | None = None) -> np.ndarray:
+def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float, beta_high: float | None = None,
+               low_reference: np.ndarray | None = None) -> np.ndarray:
     """Carry every frame ``beta`` further along its own conversion (``+ex``; c0 kept).
 
     What the mappings cannot learn from a 10 s clip (the frame detail of phones it does
@@ -32,8 +34,16 @@ def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float, beta_high: fl
     quality that tell speakers apart above it, so the overshoot can be larger there for
     the same WER (measured 2026-11-27). The log-spectrum is linear in the mel-cepstrum, so
     the frequency-dependent overshoot is one fixed 40x40 matrix (:func:`_band_operator`).
+
+    ``low_reference`` (``+exp``): below 8 kHz the overshoot is measured from these frames
+    (the base voice mapped onto the average speaker of :mod:`voices.prior`) instead of
+    from the base voice: among many speakers, what tells one apart is how it differs
+    from the average voice, not from Piper's.
     """
     diff = mapped[:, 1:] - plain[:, 1:]
+    if low_reference is not None:
+        low = low_band()
+        diff = diff + (plain[:, 1:] - low_reference[:, 1:]) @ low
     out = mapped.copy()
     if beta_high is None or beta_high == beta:
         out[:, 1:] = mapped[:, 1:] + beta * diff

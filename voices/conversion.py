@@ -28,6 +28,7 @@ import pyworld as pw
 from scipy.ndimage import uniform_filter1d
 
 from voices import envelope_filter
+from voices import prior as voice_prior
 from voices.caricature import exaggerate
 from voices.methods import (
     DEFAULT_METHOD,
@@ -36,6 +37,7 @@ from voices.methods import (
     exaggeration,
     high_band_exaggeration,
     phone_prior,
+    population_prior,
     timbre_ridge,
 )
 from voices.phones import NO_PHONE, frame_labels
@@ -215,7 +217,8 @@ def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
 
 
 def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
-               extras: dict[str, np.ndarray], lam: float = 3.0, lam_timbre: float | None = None) -> np.ndarray:
+               extras: dict[str, np.ndarray], lam: float = 3.0, lam_timbre: float | None = None,
+               population: str = "") -> np.ndarray:
     """Mean/variance mapping plus a ridge-regressed linear correction (``lr``).
 
     The diagonal mapping moves each coefficient on its own; the speaker's timbre also
@@ -227,11 +230,14 @@ def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     intelligible. The fit is a 25x25 solve over the stored pairs (~1 ms), so it is made
     per call rather than stored. ``lam_timbre`` (``lrh``) is the ridge weight for the
     outputs from :data:`TIMBRE_FROM` up, where a freer fit costs the words less.
+    ``population`` ``"pop"`` / ``"eig"`` shrinks toward the population prior of
+    :mod:`voices.prior` (its mean map / the clip's point in its eigenvoice space)
+    instead of toward no correction.
     """
     v = feats.voiced
     if not v.any() or "pair_srcw" not in extras:
         return mapped
-    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre)
+    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre, population)
     out = mapped.copy()
     out[v] = fit.apply(mapped[v])
     return out
@@ -248,7 +254,8 @@ class _LinearMap:
 
     @classmethod
     def fit(cls, extras: dict[str, np.ndarray], src: Stats, tgt: Stats, lam: float,
-            lam_timbre: float | None = None) -> _LinearMap:
+            lam_timbre: float | None = None, population: str = "",
+            model: voice_prior.VoicePrior | None = None) -> _LinearMap:
         ps = extras["pair_srcw"].astype(np.float64)
         pt = extras["pair_tgt"].astype(np.float64)
         ps_m = map_mcep(ps, np.ones(len(ps), bool), src, tgt)
@@ -259,10 +266,16 @@ class _LinearMap:
         shrink = np.eye(xs.shape[1])
         shrink[0, 0] = 0.0  # the intercept (mean residual) is not shrunk
         gram, xy = xs.T @ xs, xs.T @ res
-        w = np.linalg.solve(gram + lam * len(xs) * shrink, xy)
+        # Ridge toward a prior map: argmin |xs w - res|^2 + lam n |shrink (w - w0)|^2.
+        w0 = np.zeros_like(xy)
+        if population:
+            model = model or voice_prior.default()
+            w0 = model.mean if population == "pop" else model.place(xs, res)
+        w = np.linalg.solve(gram + lam * len(xs) * shrink, xy + lam * len(xs) * shrink @ w0)
         if lam_timbre is not None:
             t = TIMBRE_FROM - 1  # res column of coefficient TIMBRE_FROM
-            w[:, t:] = np.linalg.solve(gram + lam_timbre * len(xs) * shrink, xy[:, t:])
+            w[:, t:] = np.linalg.solve(gram + lam_timbre * len(xs) * shrink,
+                                       xy[:, t:] + lam_timbre * len(xs) * shrink @ w0[:, t:])
         return cls(w, mu, sd, ps_m)
 
     def apply(self, mcep: np.ndarray) -> np.ndarray:
@@ -274,7 +287,7 @@ class _LinearMap:
 
 def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extras: dict[str, np.ndarray],
                src: Stats, tgt: Stats, lam: float, prior: float = PHONE_PRIOR, k: int = 0,
-               lam_timbre: float | None = None) -> np.ndarray:
+               lam_timbre: float | None = None, population: str = "") -> np.ndarray:
     """``lr`` mapping (of the mean/variance-mapped ``mapped``) plus what the clip taught
     about each phone (``+ph``).
 
@@ -286,7 +299,7 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
     frame only ever borrows from its own phone.
     """
     ph = extras["pair_phone"]
-    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre)
+    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre, population)
     pairs_lr = fit.apply(fit.pairs_mapped)
     res = extras["pair_tgt"].astype(np.float64)[:, 1:] - pairs_lr[:, 1:]
     keys = pairs_lr[:, 1:KNN_DIM]
@@ -363,7 +376,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     v = feats.voiced
     if method == "identity":  # WORLD analysis/synthesis only: the vocoder's own cost
         return synthesize(feats.f0, feats.mcep, feats.cap, CONVERT_FFT, CONVERT_FRAME_MS).astype(np.float32)
-    plain = feats.mcep
+    plain, src_plain = feats.mcep, src
     if warp and feats.sp is not None:
         # The warped base voice has its own statistics, measured at enrollment.
         if warp2:
@@ -407,9 +420,9 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         if prior and phones is not None and "pair_phone" in extras and v.any():
             labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
             mcep = map_phones(mcep, labels, v, extras, src, tgt, lam, prior, k=8 if "phk" in flags else 0,
-                              lam_timbre=timbre_ridge(flags))
+                              lam_timbre=timbre_ridge(flags), population=population_prior(flags))
         else:
-            mcep = map_linear(feats, mcep, src, tgt, extras, lam, timbre_ridge(flags))
+            mcep = map_linear(feats, mcep, src, tgt, extras, lam, timbre_ridge(flags), population_prior(flags))
     if "gv" in flags and v.sum() > 10:
         # Global variance (Toda et al., 2007): averaging exemplars shrinks the spread of
         # each coefficient over the sentence, which is heard as muffling; restore the
@@ -420,7 +433,13 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         mcep[v, 1:] = mu + (seg - mu) * np.clip(scale, 0.5, 2.0)
     beta, beta_high = exaggeration(flags), high_band_exaggeration(flags)
     if beta > 0 or beta_high:
-        mcep = exaggerate(plain, mcep, beta, beta_high)
+        reference = None
+        if "exp" in flags:
+            # Caricature away from the average speaker rather than from the base voice:
+            # the base frames mapped onto the population's mean statistics (below 8 kHz).
+            a = voice_prior.default().average
+            reference = map_mcep(plain, v, src_plain, Stats(0.0, 1.0, a[0], a[1], a[2], a[3], np.zeros(1)))
+        mcep = exaggerate(plain, mcep, beta, beta_high, low_reference=reference)
     y = synthesize(
         map_f0(feats.f0, f0_src, tgt),
         mcep,

@@ -109,7 +109,7 @@ def base_voice_reading(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 def build_profile(
     samples: np.ndarray, sample_rate: int, *, transcript: str = "", exemplars: bool = False,
-    executor: Executor | None = None,
+    executor: Executor | None = None, embed: bool = True,
 ) -> VoiceProfile:
     """Learn a voice from a reference clip that already passed the quality gate.
 
@@ -125,7 +125,8 @@ def build_profile(
     all target frames, which only the experimental ``knn*`` variants without ``+warp``
     use, and fits the experimental two-segment warp (``+warp2``). Extras are additive
     keys, so profiles written before any of them existed still load (the methods needing
-    them fall back).
+    them fall back). ``embed=False`` leaves the speaker embedding zero: training on a
+    corpus (bench/train_voice_prior.py) must not touch the speaker encoder at all.
     """
     x = np.asarray(samples, np.float32).reshape(-1)
     if x.size < sample_rate:
@@ -137,7 +138,11 @@ def build_profile(
     # analysis on the second core (0.05-0.3 s off a 10 s clip's ~2 s profile on 2
     # cores); by default they run in turn. Same computations, same result.
     pool = executor or InlineExecutor()
-    embedding = pool.submit(speaker_embedding, x, sample_rate)
+    embedding: Future[np.ndarray] = Future()
+    if embed:
+        embedding = pool.submit(speaker_embedding, x, sample_rate)
+    else:
+        embedding.set_result(np.zeros(256, np.float32))
     reading = pool.submit(base_voice_reading, text) if len(text) >= 20 else None
     target_feats = world.analyze(ref)
     target = conversion.Stats.of(target_feats)

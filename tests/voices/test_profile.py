@@ -221,3 +221,17 @@ def test_high_band_exaggeration_moves_the_upper_spectrum_further() -> None:
     assert np.linalg.norm(exh[high]) > 1.2 * np.linalg.norm(ex[high])  # measured 1.46-1.54 (exact: 1.6)
     added = np.abs(exh - ex)
     assert added[low].mean() < 0.5 * added[high].mean()  # measured 0.08-0.20
+
+
+def test_profile_for_training_skips_the_speaker_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``embed=False`` (training on a corpus) never calls the speaker encoder and still
+    learns the same kind of acoustic profile."""
+    from voices import profile as profile_module
+
+    def refuse(*_: object) -> np.ndarray:
+        raise AssertionError("the speaker encoder was called")
+
+    monkeypatch.setattr(profile_module, "speaker_embedding", refuse)
+    p = build_profile(reference(), OUTPUT_RATE, transcript=TRANSCRIPT, embed=False)
+    assert not p.embedding.any() and "pair_srcw" in p.extras
+    assert np.exp(p.target.lf0_mean - p.source.lf0_mean) == pytest.approx(1.4, rel=0.2)
