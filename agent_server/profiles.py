@@ -45,14 +45,14 @@ class ProfileCache:
         self.store = store
         self.sched = sched
         self.size = size
-        from voices.methods import DEFAULT_METHOD, check_method, population_prior
+        from voices.methods import DEFAULT_METHOD, check_method
 
         if method:
             check_method(method)
-        if population_prior(set((method or DEFAULT_METHOD).split("+"))):
+        if "exp" in (method or DEFAULT_METHOD).split("+"):
             from voices import prior
 
-            prior.default()  # the population prior is read (and checked) at start, not on a request
+            prior.default()  # the average speaker is read (and checked) at start, not on a request
         self.method = method  # conversion method for every loaded profile; "" = the default
         self._items: OrderedDict[str, VoiceProfile] = OrderedDict()
         self._lock = threading.Lock()

@@ -1,4 +1,4 @@
-"""Rebuild the population prior of the ``lr`` envelope map (``voices/trained/voice_prior.npz``).
+"""Rebuild the average speaker of ``voices.prior`` (``voices/trained/voice_prior.npz``).
 
     python bench/train_voice_prior.py [--data ../shared/data/librispeech261] [--limit N] [--extract-only]
                                       [--out voices/trained/voice_prior.npz]
@@ -7,10 +7,9 @@ Reads only the *training* speakers of ``../shared/data/librispeech261`` (train-c
 speaker-disjoint from the impostors and from every judged speaker: ``bench/population.py``).
 For each one, as enrollment does for a clip: the bundled ASR transcribes the utterance,
 Piper reads the transcript, the two are DTW-aligned (``build_profile``, without the speaker
-encoder) and the aligned pairs are kept (cached under ``bench/out/voice_prior/``). Then per
-speaker the ``lr`` correction (``voices.conversion``) is fitted with a light ridge, its
-outputs restricted to the band the 16 kHz recordings hold (:func:`voices.prior.low_band`),
-and the population's mean map and its principal directions (eigenvoices) are stored.
+encoder) and the aligned pairs and statistics are kept (cached under ``bench/out/voice_prior/``).
+The average speaker is the mean over speakers of each one's mel-cepstral statistics (per
+coefficient, voiced and unvoiced frames; valid below 8 kHz, the recordings' band).
 
 Trained on LibriSpeech (Panayotov et al., ICASSP 2015; CC BY 4.0).
 """
@@ -35,9 +34,6 @@ from voices.profile import build_profile
 
 CACHE = Path(__file__).resolve().parent / "out" / "voice_prior"
 KEEP = ("pair_srcw", "pair_tgt", "pair_phone", "srcw_lf0", "srcw_mcep_v", "srcw_mcep_u", "srcw_cap_v")
-# Ridge weight of each training speaker's own fit: light (one utterance holds ~1,000-2,500
-# pairs for 975 weights), enough to keep a short utterance's map finite.
-TRAIN_RIDGE = 0.1
 
 
 def transcribe(x16: np.ndarray) -> str:
@@ -69,56 +65,9 @@ def extract(utt: population.Utterance) -> Path | None:
     return out
 
 
-def speaker_map(path: Path) -> np.ndarray:
-    """One training speaker's ``lr`` map (weights, 25 x 39), outputs below 8 kHz only."""
-    extras, src, tgt = _load(path)
-    fit = conversion._LinearMap.fit(extras, src, tgt, TRAIN_RIDGE)
-    return fit.w @ prior.low_band()
-
-
-def _load(path: Path) -> tuple[dict[str, np.ndarray], conversion.Stats, conversion.Stats]:
+def _target_stats(path: Path) -> conversion.Stats:
     with np.load(path) as z:
-        extras = {k: z[k] for k in z.files}
-    return extras, conversion.Stats.from_arrays(extras, "srcw_"), conversion.Stats.from_arrays(extras, "tgt_")
-
-
-# (label, lam, population, components): the default's ridge (lr3 + lrh1) toward no
-# correction, toward the population mean, toward the clip's eigenvoice point.
-CONFIGS = [("no prior (lr3+lrh1)", 3.0, "", 0), ("pop lr1", 1.0, "pop", 0), ("pop lr3", 3.0, "pop", 0),
-           ("pop lr10", 10.0, "pop", 0), ("eig4 lr3", 3.0, "eig", 4), ("eig8 lr3", 3.0, "eig", 8),
-           ("eig16 lr3", 3.0, "eig", 16), ("eig8 lr10", 10.0, "eig", 8)]
-
-
-def validate(paths: list[Path], maps: np.ndarray) -> None:
-    """Held-out envelope error on the training speakers themselves (no judged speaker).
-
-    Two folds of speakers: the prior is trained on one, and each speaker of the other
-    fits its map on the first half of its pairs (a shorter clip's worth) and predicts
-    the second half's real frames. Printed: RMS log-spectral error below 7 kHz (dB).
-    """
-    basis = prior.log_basis()
-    f = np.linspace(0.0, 12000.0, basis.shape[1])
-    low = basis[1:, f < prior.LOW_BAND_HZ]
-    rows: dict[str, list[float]] = {label: [] for label, *_ in CONFIGS}
-    folds = np.arange(len(paths)) % 2
-    for fold in (0, 1):
-        models_k = {k: prior.VoicePrior.train(maps[folds != fold], k) for k in {c[3] for c in CONFIGS}}
-        for i in np.flatnonzero(folds == fold):
-            extras, src, tgt = _load(paths[i])
-            n = len(extras["pair_tgt"])
-            a = {k: (v[: n // 2] if k.startswith("pair_") else v) for k, v in extras.items()}
-            b_src = extras["pair_srcw"][n // 2:].astype(np.float64)
-            b_tgt = extras["pair_tgt"][n // 2:].astype(np.float64)
-            b_mapped = conversion.map_mcep(b_src, np.ones(len(b_src), bool), src, tgt)
-            for label, lam, pop, k in CONFIGS:
-                fit = conversion._LinearMap.fit(a, src, tgt, lam, 1.0, pop, models_k[k])
-                err = (fit.apply(b_mapped)[:, 1:] - b_tgt[:, 1:]) @ low
-                rows[label].append(float(np.sqrt(np.mean(err**2))) * 10 / np.log(10))  # power, ln -> dB
-    print("| map prior | log-spectral error < 7 kHz, dB (mean over speakers) | vs no prior |")
-    print("|---|---|---|")
-    ref = np.array(rows[CONFIGS[0][0]])
-    for label, errs in rows.items():
-        print(f"| {label} | {np.mean(errs):.3f} | {np.mean(np.array(errs) - ref):+.3f} |")
+        return conversion.Stats.from_arrays({k: z[k] for k in z.files}, "tgt_")
 
 
 def main() -> None:
@@ -127,8 +76,6 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="at most this many training speakers (0: all)")
     ap.add_argument("--extract-only", action="store_true")
     ap.add_argument("--cached", action="store_true", help="use only the speakers already extracted")
-    ap.add_argument("--validate", action="store_true", help="print the held-out envelope error per prior setting")
-    ap.add_argument("--components", type=int, default=prior.COMPONENTS)
     ap.add_argument("--out", default=str(prior.DEFAULT_PATH))
     args = ap.parse_args()
     train = population.split(Path(args.data))["training"]
@@ -150,18 +97,11 @@ def main() -> None:
             print(f"{k + 1}/{len(order)} speakers, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     if args.extract_only:
         return
-    maps = np.stack([speaker_map(p) for p in paths])
-    if args.validate:
-        validate(paths, maps)
-    stats = [_load(p)[2] for p in paths]
-    average = np.stack([np.mean([getattr(t, f) for t in stats], axis=0)
-                        for f in ("mcep_mean_v", "mcep_std_v", "mcep_mean_u", "mcep_std_u")])
-    model = prior.VoicePrior.train(maps, args.components, average)
+    stats = [_target_stats(p) for p in paths]
+    model = prior.VoicePrior.train(*(np.stack([getattr(t, f) for t in stats])
+                                     for f in ("mcep_mean_v", "mcep_std_v", "mcep_mean_u", "mcep_std_u")))
     model.save(Path(args.out))
-    print(f"{len(paths)} training speakers; mean map norm {np.linalg.norm(model.mean):.3f}; "
-          f"variance explained by {args.components} components "
-          f"{model.explained:.2f}; wrote {args.out} ({Path(args.out).stat().st_size} bytes)")
-
+    print(f"{len(paths)} training speakers; wrote {args.out} ({Path(args.out).stat().st_size} bytes)")
 
 if __name__ == "__main__":
     main()

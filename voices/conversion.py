@@ -37,7 +37,6 @@ from voices.methods import (
     exaggeration,
     high_band_exaggeration,
     phone_prior,
-    population_prior,
     timbre_ridge,
 )
 from voices.phones import NO_PHONE, frame_labels
@@ -217,8 +216,7 @@ def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
 
 
 def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
-               extras: dict[str, np.ndarray], lam: float = 3.0, lam_timbre: float | None = None,
-               population: str = "") -> np.ndarray:
+               extras: dict[str, np.ndarray], lam: float = 3.0, lam_timbre: float | None = None) -> np.ndarray:
     """Mean/variance mapping plus a ridge-regressed linear correction (``lr``).
 
     The diagonal mapping moves each coefficient on its own; the speaker's timbre also
@@ -230,14 +228,11 @@ def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
     intelligible. The fit is a 25x25 solve over the stored pairs (~1 ms), so it is made
     per call rather than stored. ``lam_timbre`` (``lrh``) is the ridge weight for the
     outputs from :data:`TIMBRE_FROM` up, where a freer fit costs the words less.
-    ``population`` ``"pop"`` / ``"eig"`` shrinks toward the population prior of
-    :mod:`voices.prior` (its mean map / the clip's point in its eigenvoice space)
-    instead of toward no correction.
     """
     v = feats.voiced
     if not v.any() or "pair_srcw" not in extras:
         return mapped
-    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre, population)
+    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre)
     out = mapped.copy()
     out[v] = fit.apply(mapped[v])
     return out
@@ -254,8 +249,7 @@ class _LinearMap:
 
     @classmethod
     def fit(cls, extras: dict[str, np.ndarray], src: Stats, tgt: Stats, lam: float,
-            lam_timbre: float | None = None, population: str = "",
-            model: voice_prior.VoicePrior | None = None) -> _LinearMap:
+            lam_timbre: float | None = None) -> _LinearMap:
         ps = extras["pair_srcw"].astype(np.float64)
         pt = extras["pair_tgt"].astype(np.float64)
         ps_m = map_mcep(ps, np.ones(len(ps), bool), src, tgt)
@@ -266,16 +260,10 @@ class _LinearMap:
         shrink = np.eye(xs.shape[1])
         shrink[0, 0] = 0.0  # the intercept (mean residual) is not shrunk
         gram, xy = xs.T @ xs, xs.T @ res
-        # Ridge toward a prior map: argmin |xs w - res|^2 + lam n |shrink (w - w0)|^2.
-        w0 = np.zeros_like(xy)
-        if population:
-            model = model or voice_prior.default()
-            w0 = model.mean if population == "pop" else model.place(xs, res)
-        w = np.linalg.solve(gram + lam * len(xs) * shrink, xy + lam * len(xs) * shrink @ w0)
+        w = np.linalg.solve(gram + lam * len(xs) * shrink, xy)
         if lam_timbre is not None:
             t = TIMBRE_FROM - 1  # res column of coefficient TIMBRE_FROM
-            w[:, t:] = np.linalg.solve(gram + lam_timbre * len(xs) * shrink,
-                                       xy[:, t:] + lam_timbre * len(xs) * shrink @ w0[:, t:])
+            w[:, t:] = np.linalg.solve(gram + lam_timbre * len(xs) * shrink, xy[:, t:])
         return cls(w, mu, sd, ps_m)
 
     def apply(self, mcep: np.ndarray) -> np.ndarray:
@@ -287,7 +275,7 @@ class _LinearMap:
 
 def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extras: dict[str, np.ndarray],
                src: Stats, tgt: Stats, lam: float, prior: float = PHONE_PRIOR, k: int = 0,
-               lam_timbre: float | None = None, population: str = "") -> np.ndarray:
+               lam_timbre: float | None = None) -> np.ndarray:
     """``lr`` mapping (of the mean/variance-mapped ``mapped``) plus what the clip taught
     about each phone (``+ph``).
 
@@ -299,7 +287,7 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
     frame only ever borrows from its own phone.
     """
     ph = extras["pair_phone"]
-    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre, population)
+    fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre)
     pairs_lr = fit.apply(fit.pairs_mapped)
     res = extras["pair_tgt"].astype(np.float64)[:, 1:] - pairs_lr[:, 1:]
     keys = pairs_lr[:, 1:KNN_DIM]
@@ -349,8 +337,9 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
     coefficients < 25 only), ``tempo`` (read by :mod:`voices.synthesis`: Piper speaks at
     the speaker's own pace, measured at enrollment), ``ex<N>`` (the whole envelope
     conversion carried N % further, :func:`exaggerate`; ``exh<N>`` sets N above
-    :data:`HIGH_BAND_HZ`), ``lrh<λ>`` (the ``lr`` ridge weight for coefficients from
-    :data:`TIMBRE_FROM` up), ``ph[N]`` (``lr`` plus each
+    :data:`HIGH_BAND_HZ`; ``exp``: below 8 kHz the overshoot is measured from the
+    average speaker of :mod:`voices.prior` instead of the base voice), ``lrh<λ>`` (the
+    ``lr`` ridge weight for coefficients from :data:`TIMBRE_FROM` up), ``ph[N]`` (``lr`` plus each
     phone's own mean residual from the clip, shrunk with prior N pairs, :func:`map_phones`;
     needs ``phones``, Piper's per-sample phone labels, and a profile with ``pair_phone``),
     ``phk`` (the residual of the 8 nearest pairs of the same phone instead of the phone's
@@ -420,9 +409,9 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         if prior and phones is not None and "pair_phone" in extras and v.any():
             labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
             mcep = map_phones(mcep, labels, v, extras, src, tgt, lam, prior, k=8 if "phk" in flags else 0,
-                              lam_timbre=timbre_ridge(flags), population=population_prior(flags))
+                              lam_timbre=timbre_ridge(flags))
         else:
-            mcep = map_linear(feats, mcep, src, tgt, extras, lam, timbre_ridge(flags), population_prior(flags))
+            mcep = map_linear(feats, mcep, src, tgt, extras, lam, timbre_ridge(flags))
     if "gv" in flags and v.sum() > 10:
         # Global variance (Toda et al., 2007): averaging exemplars shrinks the spread of
         # each coefficient over the sentence, which is heard as muffling; restore the
@@ -437,7 +426,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         if "exp" in flags:
             # Caricature away from the average speaker rather than from the base voice:
             # the base frames mapped onto the population's mean statistics (below 8 kHz).
-            a = voice_prior.default().average
+            a = voice_prior.default().average  # F0 and aperiodicity are not mapped here
             reference = map_mcep(plain, v, src_plain, Stats(0.0, 1.0, a[0], a[1], a[2], a[3], np.zeros(1)))
         mcep = exaggerate(plain, mcep, beta, beta_high, low_reference=reference)
     y = synthesize(

@@ -28,9 +28,7 @@ TIMBRE_FROM = 9
 HIGH_BAND_HZ = 2500.0
 
 MAPPINGS = ("meanvar", "identity", "lr", "knn-res", "knn-direct", "knn")
-FLAGS = {"warp", "warp2", "gv", "gf0", "hq", "conf", "lv", "tempo", "phk", "hyb", "pop", "eig", "exp"}
-# Flags that shrink the ``lr`` map toward the population prior (voices.prior); one at most.
-POPULATION_FLAGS = ("pop", "eig")
+FLAGS = {"warp", "warp2", "gv", "gf0", "hq", "conf", "lv", "tempo", "phk", "hyb", "exp"}
 
 
 def exaggeration(flags: set[str]) -> float:
@@ -46,11 +44,6 @@ def high_band_exaggeration(flags: set[str]) -> float | None:
 def timbre_ridge(flags: set[str]) -> float | None:
     """The linear map's ridge weight for the timbre band from ``lrh<λ>``, None without."""
     return next((float(f[3:]) for f in flags if is_lrh_flag(f)), None)
-
-
-def population_prior(flags: set[str]) -> str:
-    """``"pop"`` / ``"eig"`` when the ``lr`` map shrinks toward the population prior, else ``""``."""
-    return next((f for f in POPULATION_FLAGS if f in flags), "")
 
 
 def phone_prior(flags: set[str]) -> float:
@@ -92,17 +85,15 @@ def check_method(method: str) -> str:
     try:
         known = all(f in FLAGS or any(is_(f) for is_ in _NUMBERED) for f in flags)
         one_each = all(sum(is_(f) for f in flags) <= 1 for is_ in _NUMBERED)
-        one_each = one_each and len(flags & set(POPULATION_FLAGS)) <= 1
-        # The population prior shapes the lr map, the average-speaker caricature a caricature.
-        applies = (base == "lr" or not flags & set(POPULATION_FLAGS)) and (
-            "exp" not in flags or any(is_ex_flag(f) or is_exh_flag(f) for f in flags))
+        # ``exp`` changes what a caricature is measured from: it needs one.
+        applies = "exp" not in flags or any(is_ex_flag(f) or is_exh_flag(f) for f in flags)
         ok = base is not None and (not rest or float(rest) > 0) and known and one_each and applies
     except ValueError:
         ok = False
     if not ok:
         raise ValueError(f"unknown conversion method {method!r}: <mapping>[+flag...], mappings "
                          f"{', '.join(MAPPINGS)}, flags {', '.join(sorted(FLAGS))}, ex<1-100>, exh<1-100>, "
-                         "lrh<λ>, ph[1-1000]; pop/eig (one, lr only), exp (with ex/exh)")
+                         "lrh<λ>, ph[1-1000]; exp needs ex<N> or exh<N>")
     return method
 
 

@@ -1,17 +1,14 @@
-"""A population prior for the ``lr`` envelope map, learned offline from many speakers.
+"""The average speaker, learned offline from many speakers: what ``+exp`` caricatures from.
 
-A 10 s clip holds ~1,000-2,000 aligned frame pairs for a linear map of 975 weights, so
-:func:`voices.conversion.map_linear` shrinks the map hard toward zero (no correction
-beyond the mean/variance mapping). Shrinking toward what the map usually looks like
-across speakers instead (MAP adaptation, ``+pop``), or toward the point of a
-low-dimensional space of maps that the clip's pairs place the speaker at (eigenvoices,
-``+eig``), lets a short clip borrow what other speakers taught about phones it does
-not hold.
-
-The prior is trained by ``bench/train_voice_prior.py`` on LibriSpeech train-clean-100
-speakers (16 kHz recordings: the maps' outputs are restricted to the envelope below
-8 kHz by :func:`low_band`; above it the clip's own mapping stays). Trained on
-LibriSpeech (Panayotov et al., ICASSP 2015; CC BY 4.0): see ``voices/trained/README.md``.
+The caricature (:mod:`voices.caricature`) carries a clone further along its conversion,
+measured from the base voice. Among many speakers what tells one apart is how it differs
+from the *average* voice, so ``+exp`` measures the overshoot below 8 kHz from the base
+voice mapped onto the average speaker's mel-cepstral statistics instead (mean and spread
+per coefficient, voiced and unvoiced frames), averaged over LibriSpeech train-clean-100
+speakers by ``bench/train_voice_prior.py``. Those recordings are 16 kHz, so the statistics
+hold below 8 kHz only (:func:`low_band`); above it the overshoot stays measured from the
+base voice. Trained on LibriSpeech (Panayotov et al., ICASSP 2015; CC BY 4.0): see
+``voices/trained/README.md``.
 """
 
 from __future__ import annotations
@@ -22,18 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from voices.world import CONVERT_FFT, KNN_DIM, MCEP_DIM, RATE, log_envelope
+from voices.world import CONVERT_FFT, MCEP_DIM, RATE, log_envelope
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "trained" / "voice_prior.npz"
-COMPONENTS = 8
 # The training recordings' band: full weight below LOW_BAND_HZ, none above it + 1 kHz.
 LOW_BAND_HZ = 7000.0
-SHAPE = (KNN_DIM, MCEP_DIM - 1)  # the lr map: intercept + c1-24 in, c1-39 out
 
 
 @cache
 def log_basis() -> np.ndarray:
-    """(40, bins): the natural-log spectrum each unit mel-cepstral coefficient adds."""
+    """(40, bins): the natural-log power spectrum each unit mel-cepstral coefficient adds."""
     return log_envelope(np.eye(MCEP_DIM), CONVERT_FFT) - log_envelope(np.zeros((1, MCEP_DIM)), CONVERT_FFT)
 
 
@@ -52,62 +47,30 @@ def low_band(edge_hz: float = LOW_BAND_HZ) -> np.ndarray:
 
 @dataclass(frozen=True)
 class VoicePrior:
-    """Mean ``lr`` map over the training speakers and its principal directions."""
+    """The average speaker's envelope statistics over the training speakers."""
 
-    mean: np.ndarray  # SHAPE
-    components: np.ndarray  # (K, SHAPE[0] * SHAPE[1]), orthonormal rows
-    scales: np.ndarray  # (K,) standard deviation of the speakers along each
-    speakers: int
-    explained: float  # fraction of the between-speaker variance the K directions hold
-    # The average speaker's mel-cepstral statistics (rows: voiced mean, voiced spread,
-    # unvoiced mean, unvoiced spread; valid below 8 kHz), for ``+exp``.
+    # Rows: voiced mean, voiced spread, unvoiced mean, unvoiced spread (MCEP_DIM each).
     average: np.ndarray
+    speakers: int
 
     @classmethod
-    def train(cls, maps: np.ndarray, k: int = COMPONENTS, average: np.ndarray | None = None) -> VoicePrior:
-        """From per-speaker maps (N, *SHAPE): mean and the top ``k`` principal directions;
-        ``average`` (4, 40): the mean of the speakers' statistics (zeros without)."""
-        flat = maps.reshape(len(maps), -1)
-        mean = flat.mean(0)
-        _, s, vt = np.linalg.svd(flat - mean, full_matrices=False)
-        var = s**2 / max(len(maps) - 1, 1)
-        avg = np.zeros((4, MCEP_DIM)) if average is None else np.asarray(average, np.float64)
-        return cls(mean.reshape(SHAPE), vt[:k], np.sqrt(var[:k]), len(maps), float(var[:k].sum() / var.sum()), avg)
+    def train(cls, means_v: np.ndarray, stds_v: np.ndarray, means_u: np.ndarray, stds_u: np.ndarray) -> VoicePrior:
+        """From per-speaker statistics (N, MCEP_DIM each): their mean over speakers."""
+        average = np.stack([means_v.mean(0), stds_v.mean(0), means_u.mean(0), stds_u.mean(0)])
+        return cls(average, len(means_v))
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, mean=self.mean.astype(np.float32), components=self.components.astype(np.float32),
-                            scales=self.scales.astype(np.float32), speakers=np.array([self.speakers]),
-                            explained=np.array([self.explained]), average=self.average.astype(np.float32))
+        np.savez_compressed(path, average=self.average.astype(np.float32), speakers=np.array([self.speakers]))
 
     @classmethod
     def load(cls, path: Path) -> VoicePrior:
         with np.load(path, allow_pickle=False) as z:
-            mean = z["mean"].astype(np.float64)
-            if mean.shape != SHAPE:
-                raise ValueError(f"voice prior {path}: map shape {mean.shape}, expected {SHAPE}")
-            return cls(mean, z["components"].astype(np.float64), z["scales"].astype(np.float64),
-                       int(z["speakers"][0]), float(z["explained"][0]), z["average"].astype(np.float64))
-
-    def place(self, xs: np.ndarray, res: np.ndarray, weight: float = 1.0) -> np.ndarray:
-        """The map of the eigenvoice space nearest the clip's pairs (a prior mean, SHAPE).
-
-        ``xs`` (n, 25) are the pairs' regressors (intercept + standardised c1-24), ``res``
-        (n, 39) their residuals. Least squares over the K coordinates, each held near
-        the population by its spread (``weight`` x the Gaussian prior); the residual is
-        compared below 8 kHz only, where the directions live. The prior term is the
-        Gaussian one: the residual's own variance over each direction's.
-        """
-        k = len(self.components)
-        if k == 0:
-            return self.mean
-        comps = self.components.reshape(k, *SHAPE)
-        pred = np.einsum("nd,kdo->kno", xs, comps)  # each direction's effect on the pairs
-        target = res @ low_band() - xs @ self.mean
-        noise = float(np.mean(target**2))
-        gram = np.einsum("kno,jno->kj", pred, pred) + weight * noise * np.diag(1.0 / np.maximum(self.scales, 1e-9) ** 2)
-        a = np.linalg.solve(gram, np.einsum("kno,no->k", pred, target))
-        return self.mean + np.tensordot(a, comps, axes=1)
+            average = z["average"].astype(np.float64)
+            speakers = int(z["speakers"][0])
+        if average.shape != (4, MCEP_DIM) or not np.all(np.isfinite(average)) or np.any(average[[1, 3]] <= 0):
+            raise ValueError(f"voice prior {path}: not 4 x {MCEP_DIM} finite statistics with positive spreads")
+        return cls(average, speakers)
 
 
 @cache
