@@ -45,7 +45,7 @@ import clone_quality as cq
 import population
 
 from voices import synthesis
-from voices.methods import DEFAULT_METHOD
+from voices.methods import DEFAULT_METHOD, PREVIOUS_METHOD
 from voices.profile import build_profile, speaker_embedding
 from voices.synthesis import OUTPUT_RATE, synthesize
 
@@ -143,7 +143,8 @@ class Tally:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(population.ROOT), help="folder holding libritts8/ and librispeech261/")
-    ap.add_argument("--methods", default=DEFAULT_METHOD, help="comma-separated conversion methods")
+    ap.add_argument("--methods", default=f"{DEFAULT_METHOD},{PREVIOUS_METHOD}",
+                    help="comma-separated conversion methods (default: the server's default and the previous one)")
     ap.add_argument("--sentences", type=int, default=len(cq.SENTENCES), help="how many of the bench sentences")
     ap.add_argument("--speakers", default="", help="comma-separated judged speakers to enroll (default: all)")
     ap.add_argument("--enroll-seconds", type=float, default=10.0)
