@@ -14,6 +14,8 @@ Work that is not a realtime reply gets its deadline from its class (:class:`Due`
 - HTTP speech, later chunks: due when the audio already streamed would have played
   out, plus :data:`Due.SPEECH_GRACE_S` (an HTTP client buffers more than a realtime
   peer's 200 ms lead), so a stream that runs ahead of real time yields;
+- an upload's decoding: due :data:`Due.DECODE_S` after the upload (somebody waits for
+  the answer, but no caller's reply should wait for a 25 MB decode);
 - enrollment: due :data:`Due.ENROLL_S` after it was asked for; it yields to all
   interactive work and still finishes on a server that is never idle.
 
@@ -58,6 +60,7 @@ class Due:
 
     SPEECH_FIRST_S = 0.25
     SPEECH_GRACE_S = 1.0
+    DECODE_S = 1.0
     ENROLL_S = 30.0
 
 
@@ -163,12 +166,3 @@ class CpuScheduler:
         fut = loop.run_in_executor(self.executor, fn, *args)
         fut.add_done_callback(lambda _: self._give_back(job))
         return await asyncio.shield(fut)
-
-    def runner(self, due_s: float, kind: str) -> Callable[..., Any]:
-        """An ``async run(fn, *args)`` whose every job is due ``due_s`` after it is asked
-        for (the enrollment class, upload decoding)."""
-
-        async def run(fn: Callable[..., T], *args: Any) -> T:
-            return await self.run(self.now() + due_s, kind, fn, *args)
-
-        return run

@@ -13,12 +13,23 @@ N concurrent WebSocket sessions replay real utterances (libritts8, 24 kHz) in re
   window, beam 5: libritts8 ships no reference text, so this measures what the fast
   streaming path loses, not absolute accuracy).
 
-    python bench/realtime_latency.py [--data ../shared/data/libritts8] [--sessions 1,4,8] [--turns 3]
-                                     [--silence-ms 500] [--voice joe | --voice clone:spk2]
+    python bench/realtime_latency.py [--data ../shared/data/librispeech261] [--sessions 1,4,8] [--turns 3]
+                                     [--silence-ms 500] [--voice joe | --voice clone:1081]
+    python bench/realtime_latency.py --mixed [--sessions 4] [--voice clone:1081] [--enroll 1088,125]
 
-``--voice clone:spk2`` enrolls that speaker (8-14 s of its utterances, over HTTP, through
+``--voice clone:1081`` enrolls that speaker (8-14 s of its utterances, over HTTP, through
 the quality gate) and gives the agent the cloned voice, so the run measures what a
 cloned-voice agent adds (conversion in the reply path).
+
+``--mixed`` measures a busy server: the same N sessions first alone, then while 2 clips
+enroll (uploaded again as soon as each is done) and 4 cloned-speech requests stream
+(``/v1/audio/speech``, a new one as each ends), in one run; it prints voice-to-voice
+p50 / p95 both ways and their ratio, barge-in, and the speech requests' time to first
+byte alone (the same 4 streams with nothing else running) and under the mixed load.
+
+Data: 16 kHz files are resampled to the 24 kHz the sessions send. A server started by
+the script gets ``--gate-bandwidth-hz`` (default 6000) as its gate's bandwidth floor,
+since 16 kHz speech has none above 8 kHz and would fail the public 10 kHz rule.
 
 ``--silence-ms`` sets the agent's VAD silence (end of turn). Read speech pauses for
 more than 500 ms inside sentences, so at the default many utterances are cut into two
@@ -73,14 +84,20 @@ class Stats:
     errors: list[str] = field(default_factory=list)
 
 
+def read_24k(path: Path) -> np.ndarray:
+    from voices.audio_io import resample
+
+    a, sr = sf.read(path, dtype="float32")
+    return a if sr == RATE else resample(a, sr, RATE)
+
+
 def load(data: Path, count: int) -> list[Utterance]:
     with open(data / "MANIFEST.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     rows = [r for r in rows if 1.5 <= float(r["seconds"]) <= 8.0]
     out = []
     for r in rows[:count]:
-        a, sr = sf.read(data / r["path"], dtype="float32")
-        assert sr == RATE, f"{r['path']}: {sr} Hz"
+        a = read_24k(data / r["path"])
         frames = len(a) // FRAME
         rms = np.sqrt(np.mean(a[: frames * FRAME].reshape(frames, FRAME) ** 2, axis=1) + 1e-12)
         loud = np.nonzero(20 * np.log10(rms / rms.max()) > -40)[0]
@@ -110,7 +127,8 @@ def wer(pairs: list[tuple[str, str]]) -> float:
     return errors / max(1, total)
 
 
-async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge: Utterance) -> None:
+async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge: Utterance,
+                  turn_timeout: float = 30.0) -> None:
     ws = await websockets.connect(url, additional_headers={"Authorization": f"Bearer {key}"}, max_size=None)
     marks: dict[str, float] = {}
     trace: list[str] = []
@@ -175,7 +193,7 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
             try:
                 while True:
                     ev = await until_any(("conversation.item.input_audio_transcription.completed",
-                                          "response.done"), 30)
+                                          "response.done"), turn_timeout)
                     if ev["type"] != "response.done":
                         heard.append(ev["transcript"])
                     elif ev["response"]["status"] == "completed":
@@ -218,9 +236,8 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
         await ws.close()
 
 
-def enroll_clone(url: str, key: str, data: Path, speaker: str) -> str:
-    """A ready cloned voice of ``speaker``: 8-14 s of its utterances joined, as a user
-    would upload it; returns the voice id (the run stops if the gate rejects it)."""
+def clip_of(data: Path, speaker: str) -> bytes:
+    """8-14 s of ``speaker``'s utterances joined, as a WAV a user would upload."""
     import io
 
     with open(data / "MANIFEST.tsv") as fh:
@@ -229,14 +246,21 @@ def enroll_clone(url: str, key: str, data: Path, speaker: str) -> str:
     for r in rows:
         secs = float(r["seconds"])
         if total < 8.0 and secs >= 2.0 and total + secs <= 14.0:
-            a, _ = sf.read(data / r["path"], dtype="float32")
-            parts += [a, np.zeros(int(0.3 * RATE), np.float32)]
+            parts += [read_24k(data / r["path"]), np.zeros(int(0.3 * RATE), np.float32)]
             total += secs
+    if not parts:
+        raise SystemExit(f"speaker {speaker}: no 8-14 s of utterances in {data}")
     buf = io.BytesIO()
     sf.write(buf, np.concatenate(parts), RATE, format="WAV")
+    return buf.getvalue()
+
+
+def enroll_clone(url: str, key: str, data: Path, speaker: str) -> str:
+    """A ready cloned voice of ``speaker`` (:func:`clip_of`); returns the voice id (the
+    run stops if the gate rejects it)."""
     headers = {"authorization": f"Bearer {key}"}
     voice = httpx.post(f"{url}/v1/voice/clones", headers=headers, data={"name": f"bench {speaker}"},
-                       files={"file": ("clip.wav", buf.getvalue())}, timeout=60).json()
+                       files={"file": ("clip.wav", clip_of(data, speaker))}, timeout=60).json()
     for _ in range(300):
         voice = httpx.get(f"{url}/v1/voice/clones/{voice['id']}", headers=headers, timeout=10).json()
         if voice["status"] != "pending":
@@ -254,12 +278,13 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
 
 
-def start_server() -> tuple[subprocess.Popen[bytes], str, str]:
+def start_server(gate_bandwidth_hz: float) -> tuple[subprocess.Popen[bytes], str, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data = tempfile.mkdtemp(prefix="rt-bench-")
-    env = {**os.environ, "AGENT_SERVER_DATA_DIR": data, "AGENT_SERVER_LOG_LEVEL": "warning"}
+    env = {**os.environ, "AGENT_SERVER_DATA_DIR": data, "AGENT_SERVER_LOG_LEVEL": "warning",
+           "AGENT_SERVER_GATE__MIN_BANDWIDTH_HZ": str(gate_bandwidth_hz)}
     proc = subprocess.Popen([sys.executable, "-m", "agent_server", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -273,23 +298,150 @@ def start_server() -> tuple[subprocess.Popen[bytes], str, str]:
     return proc, url, (Path(data) / "bootstrap-key.txt").read_text().strip()
 
 
+SPEECH_TEXT = ("Thank you for calling. Your order left our warehouse this morning and should arrive on "
+               "Thursday. If you are not at home, the driver will leave it with a neighbour. "
+               "You can change the delivery day on our website at any time.")
+
+
+async def run_sessions(ws_url: str, key: str, n: int, turns: int, utts: list[Utterance],
+                       turn_timeout: float = 30.0) -> Stats:
+    stats = Stats()
+    jobs = []
+    for i in range(n):
+        mine = [utts[(i * turns + k) % len(utts)] for k in range(turns)]
+        jobs.append(session(ws_url, key, mine, stats, utts[(i + 7) % len(utts)], turn_timeout))
+        await asyncio.sleep(0.25)  # staggered starts, like real callers
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    stats.stalls += len(failed)
+    stats.errors += [f"session failed: {type(r).__name__} {r}" for r in failed]
+    return stats
+
+
+@dataclass
+class Load:
+    """What the mixed phase's background work did."""
+
+    ttfb: list[float] = field(default_factory=list)
+    speech_done: int = 0
+    enrolled: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+async def speech_once(client: httpx.AsyncClient, voice: str, load: Load) -> None:
+    t0 = time.perf_counter()
+    async with client.stream("POST", "/v1/audio/speech", json={
+            "model": "tts-1", "voice": voice, "input": SPEECH_TEXT, "response_format": "pcm"}) as r:
+        if r.status_code != 200:
+            load.errors.append(f"speech {r.status_code}: {(await r.aread())[:200]!r}")
+            return
+        first = None
+        async for chunk in r.aiter_bytes():
+            if first is None and chunk:
+                first = time.perf_counter()
+                load.ttfb.append((first - t0) * 1000)
+    load.speech_done += 1
+
+
+async def speech_streams(client: httpx.AsyncClient, voice: str, load: Load, streams: int,
+                         stop: asyncio.Event | None, rounds: int = 1) -> None:
+    """``streams`` concurrent speech requests, each followed by another until ``stop``
+    (or for ``rounds`` requests each)."""
+
+    async def one() -> None:
+        done = 0
+        while (stop is None and done < rounds) or (stop is not None and not stop.is_set()):
+            await speech_once(client, voice, load)
+            done += 1
+
+    await asyncio.gather(*(one() for _ in range(streams)))
+
+
+async def enrollments(client: httpx.AsyncClient, clips: list[bytes], load: Load, stop: asyncio.Event) -> None:
+    """Each clip enrolled, deleted once ready or failed, and uploaded again, until ``stop``."""
+
+    async def one(clip: bytes) -> None:
+        while not stop.is_set():
+            r = await client.post("/v1/voice/clones", data={"name": "bench load"}, files={"file": ("c.wav", clip)})
+            if r.status_code != 201:
+                load.errors.append(f"clone upload {r.status_code}: {r.text[:200]}")
+                return
+            vid = r.json()["id"]
+            while (doc := (await client.get(f"/v1/voice/clones/{vid}")).json())["status"] == "pending":
+                await asyncio.sleep(0.2)
+            load.enrolled.append(doc["status"])
+            await client.delete(f"/v1/voice/clones/{vid}")
+
+    await asyncio.gather(*(one(c) for c in clips))
+
+
+def mixed(url: str, key: str, ws_url: str, voice: str, args: argparse.Namespace, utts: list[Utterance]) -> None:
+    n = int(args.sessions.split(",")[0])
+    clips = [clip_of(Path(args.data), spk) for spk in args.enroll.split(",")]
+
+    async def run() -> tuple[Stats, Stats, Load, Load]:
+        headers = {"authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as client:
+            alone = await run_sessions(ws_url, key, n, args.turns, utts, args.turn_timeout)
+            speech_alone = Load()
+            await speech_streams(client, voice, speech_alone, args.speech_streams, None, rounds=3)
+            busy = Load()
+            stop = asyncio.Event()
+            background = [asyncio.create_task(enrollments(client, clips, busy, stop)),
+                          asyncio.create_task(speech_streams(client, voice, busy, args.speech_streams, stop))]
+            await asyncio.sleep(2.0)  # the load is running before the first caller speaks
+            loaded = await run_sessions(ws_url, key, n, args.turns, utts, args.turn_timeout)
+            stop.set()
+            await asyncio.gather(*background)
+            return alone, loaded, speech_alone, busy
+
+    alone, loaded, speech_alone, busy = asyncio.run(run())
+    print(f"N={n} sessions x {args.turns} turns; mixed: {len(clips)} clips enrolling, "
+          f"{args.speech_streams} speech streams ({busy.speech_done} requests, enrollments: "
+          f"{', '.join(f'{busy.enrolled.count(s)} {s}' for s in sorted(set(busy.enrolled))) or 'none'})")
+    print(f"{'':>6} {'v2v p50':>8} {'v2v p95':>8} {'barge max':>10} {'turns':>6} {'stalls':>7} "
+          f"{'speech TTFB p50':>16} {'TTFB p95':>9} {'requests':>9}")
+    for name, st, ld in (("alone", alone, speech_alone), ("mixed", loaded, busy)):
+        print(f"{name:>6} {pct(st.v2v, 50):>8.0f} {pct(st.v2v, 95):>8.0f} {max(st.barge, default=0):>10.0f} "
+              f"{len(st.v2v):>6} {st.stalls:>7} {pct(ld.ttfb, 50):>16.0f} {pct(ld.ttfb, 95):>9.0f} "
+              f"{len(ld.ttfb):>9}")
+    print(f"{'ratio':>6} {pct(loaded.v2v, 50) / pct(alone.v2v, 50):>8.2f} "
+          f"{pct(loaded.v2v, 95) / pct(alone.v2v, 95):>8.2f} {'':>10} {'':>6} {'':>7} "
+          f"{pct(busy.ttfb, 50) / pct(speech_alone.ttfb, 50):>16.2f} "
+          f"{pct(busy.ttfb, 95) / pct(speech_alone.ttfb, 95):>9.2f}", flush=True)
+    for err in alone.errors + loaded.errors + speech_alone.errors + busy.errors:
+        print(f"    error: {err}", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "libritts8"))
+    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "librispeech261"))
     ap.add_argument("--sessions", default="1,4,8")
     ap.add_argument("--turns", type=int, default=3)
     ap.add_argument("--url")
     ap.add_argument("--key")
     ap.add_argument("--silence-ms", type=int, default=500)
     ap.add_argument("--voice", default="joe",
-                    help="agent voice: a stock voice, or clone:SPEAKER to enroll that libritts8 speaker first")
+                    help="agent voice: a stock voice, or clone:SPEAKER to enroll that speaker first")
+    ap.add_argument("--mixed", action="store_true",
+                    help="the first --sessions count alone, then under enrollment and speech load")
+    ap.add_argument("--enroll", default="1088,125", help="--mixed: speakers whose clips keep enrolling")
+    ap.add_argument("--speech-streams", type=int, default=4, help="--mixed: concurrent speech requests")
+    ap.add_argument("--gate-bandwidth-hz", type=float, default=6000.0,
+                    help="bandwidth floor of the gate of a server the script starts")
+    ap.add_argument("--turn-timeout", type=float, default=30.0,
+                    help="seconds to wait for an utterance's completed reply before counting a stall")
     args = ap.parse_args()
+    if args.mixed and args.voice == "joe":
+        args.voice = "clone:1081"
+    if args.mixed and args.sessions == "1,4,8":
+        args.sessions = "4"
     utts = load(Path(args.data), 16)
     references(utts)
     proc = None
     url, key = args.url, args.key
     if not url:
-        proc, url, key = start_server()
+        proc, url, key = start_server(args.gate_bandwidth_hz)
     try:
         voice = args.voice
         if voice.startswith("clone:"):
@@ -302,23 +454,13 @@ def main() -> None:
                           "I see. Let me think about that for a moment, and then I will tell you all about it. "
                           "There is quite a lot to say on the subject."}}).json()
         ws_url = url.replace("http", "ws", 1) + f"/v1/realtime?agent={agent['id']}"
+        if args.mixed:
+            mixed(url, key, ws_url, voice, args, utts)
+            return
         print(f"{'N':>3} {'sil':>4} {'v2v p50':>8} {'v2v p95':>8} {'ASR p50':>8} {'TTS1 p50':>9} {'barge p50':>10} "
               f"{'barge max':>10} {'turns':>6} {'stalls':>7} {'WER':>6}")
         for n in [int(x) for x in args.sessions.split(",")]:
-            stats = Stats()
-
-            async def run(n: int = n, stats: Stats = stats) -> None:
-                jobs = []
-                for i in range(n):
-                    mine = [utts[(i * args.turns + k) % len(utts)] for k in range(args.turns)]
-                    jobs.append(session(ws_url, key, mine, stats, utts[(i + 7) % len(utts)]))
-                    await asyncio.sleep(0.25)  # staggered starts, like real callers
-                results = await asyncio.gather(*jobs, return_exceptions=True)
-                failed = [r for r in results if isinstance(r, BaseException)]
-                stats.stalls += len(failed)
-                stats.errors += [f"session failed: {type(r).__name__} {r}" for r in failed]
-
-            asyncio.run(run())
+            stats = asyncio.run(run_sessions(ws_url, key, n, args.turns, utts, args.turn_timeout))
             print(f"{n:>3} {args.silence_ms:>4} {pct(stats.v2v, 50):>8.0f} {pct(stats.v2v, 95):>8.0f} "
                   f"{pct(stats.asr, 50):>8.0f} {pct(stats.tts, 50):>9.0f} {pct(stats.barge, 50):>10.0f} "
                   f"{max(stats.barge, default=0):>10.0f} "

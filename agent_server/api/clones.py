@@ -78,8 +78,7 @@ async def _create(request: Request, tenant: str) -> JSONResponse:
     if not data:
         raise InvalidAudio("The uploaded file is empty.")
     try:
-        # Somebody waits for the answer, but no realtime reply should wait for a decode.
-        await ctx.sched.run(ctx.sched.now() + Due.SPEECH_GRACE_S, "decode",
+        await ctx.sched.run(ctx.sched.now() + Due.DECODE_S, "decode",
                             partial(decode, data, max_duration_s=ctx.settings.limits.max_audio_s))
     except AudioTooLongError as exc:
         raise InvalidAudio(str(exc), code="audio_too_long") from exc
