@@ -17,6 +17,7 @@ Prints per honest kind the count, errors, p50/p95 alone and under abuse and thei
 ratio, the throughput of each phase, and what each attack got (status counts).
 
     python bench/load.py [--speech 50] [--sessions 8] [--enrollments 4] [--tenants 5] [--logs DIR]
+                         [--env AGENT_SERVER_LIMITS__SPEECH_IN_FLIGHT_PER_TENANT=2 ...]
 """
 
 from __future__ import annotations
@@ -69,11 +70,12 @@ def start_redis(port: int, where: str) -> subprocess.Popen[bytes]:
     return proc
 
 
-def start_server(redis_url: str, data_dir: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(redis_url: str, data_dir: str, log: Path,
+                 extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_SERVER_")}
     env.update({"REDIS_URL": redis_url, "AGENT_SERVER_DATA_DIR": data_dir,
-                "AGENT_SERVER_WORKER__POLL_INTERVAL_S": "0.2"})
+                "AGENT_SERVER_WORKER__POLL_INTERVAL_S": "0.2", **extra})
     proc = subprocess.Popen([sys.executable, "-m", "agent_server", "serve", "--port", str(port)],
                             env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     return proc, f"http://127.0.0.1:{port}"
@@ -169,8 +171,17 @@ async def honest_session(rr: RoundRobin, key: str, agent: str, out: dict[str, li
 async def honest_enrollment(rr: RoundRobin, key: str, wav: bytes, out: dict[str, list]) -> None:
     started = time.perf_counter()
     try:
-        r = await rr.request("POST", "/v1/voice/clones", key, data={"name": "load"},
-                             files={"file": ("clip.wav", wav)})
+        for _ in range(RETRIES + 1):
+            r = await rr.request("POST", "/v1/voice/clones", key, data={"name": "load"},
+                                 files={"file": ("clip.wav", wav)})
+            if r.status_code not in (429, 503):
+                break
+            RETRIED["enrollment"][f"{r.status_code} {r.json()['error']['code']}"] += 1
+            await asyncio.sleep(float(r.headers.get("retry-after", "1")))
+        if r.status_code != 201:
+            ERRORS["enrollment"][f"{r.status_code} {r.json().get('error', {}).get('code', '')}"] += 1
+            out["enrollment"].append(None)
+            return
         vid = r.json()["id"]
         while True:
             await asyncio.sleep(0.5)
@@ -358,13 +369,15 @@ async def main_async(args: argparse.Namespace) -> None:
         try:
             for name in ("a", "b"):
                 Path(tmp, name).mkdir()
-                procs.append(start_server(redis_url, str(Path(tmp, name)), Path(tmp, f"{name}.log")))
+                procs.append(start_server(redis_url, str(Path(tmp, name)), Path(tmp, f"{name}.log"),
+                                          dict(kv.split("=", 1) for kv in args.env)))
             for _, base in procs:
                 wait_ready(base)
             rr = RoundRobin([base for _, base in procs])
             keys, clone, agents, abuser_key, abuser_agent = await setup(rr, redis_url, args, wav)
             print(f"two processes on one Redis; {args.tenants} honest tenants; {args.speech} speech requests, "
-                  f"{args.sessions} realtime sessions, {args.enrollments} enrollments per phase")
+                  f"{args.sessions} realtime sessions, {args.enrollments} enrollments per phase"
+                  + (f"; {' '.join(args.env)}" if args.env else ""))
             alone = await honest_round(rr, keys, clone, agents, wav, args)
             abuser = Abuser(rr, abuser_key, abuser_agent, await sdp_offer_without_candidates())
             attack = asyncio.ensure_future(abuser.run())
@@ -402,6 +415,8 @@ def main() -> None:
     ap.add_argument("--enrollments", type=int, default=4)
     ap.add_argument("--tenants", type=int, default=5)
     ap.add_argument("--logs", help="keep both servers' logs in this folder")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="server setting, e.g. AGENT_SERVER_LIMITS__SPEECH_IN_FLIGHT_PER_TENANT=2")
     asyncio.run(main_async(ap.parse_args()))
 
 
