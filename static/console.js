@@ -164,17 +164,28 @@ function schedulePoll() {
 
 // ---- voices -----------------------------------------------------------------------------
 
-// Marks follow the gate's default limits (configs/default.toml): "bad" is past the limit
-// (the gate rejects), "borderline" is near it. The server's verdict is what counts.
+// Marks come from the server's own verdict, never from limits copied here: "bad" is the
+// measurement the gate's failure names (failure.evidence), "borderline" one it passed close
+// to its limit (quality.warnings), the rest "good". Each row lists the quality fields
+// (and the evidence measures) it stands for.
 const QUALITY = [
-  ["Bandwidth", "effective_bandwidth_hz", (v) => `${(v / 1000).toFixed(1)} kHz`, (v) => v < 10000 ? "bad" : v < 12000 ? "borderline" : "good"],
-  ["Speech length", "speech_s", (v) => `${v.toFixed(1)} s`, (v) => v < 5.5 || v > 15.5 ? "bad" : v < 8 || v > 15 ? "borderline" : "good"],
-  ["SNR", "snr_db", (v) => `${v.toFixed(0)} dB`, (v) => v < 20 ? "bad" : v < 30 ? "borderline" : "good"],
-  ["Speakers", "speakers", (v) => String(v), (v) => v === 1 ? "good" : "bad"],
-  ["Reverb (C50)", "reverb_c50_db", (v) => `${v.toFixed(1)} dB`, (v) => v < 3.5 ? "bad" : v < 8 ? "borderline" : "good"],
-  ["Level spread", "level_spread_db", (v) => `${v.toFixed(1)} dB`, (v) => v > 12 ? "bad" : v > 9 ? "borderline" : "good"],
-  ["Clipping", "clipped_fraction", (v) => `${(v * 100).toFixed(2)} %`, (v) => v > 0.001 ? "bad" : v > 0.0005 ? "borderline" : "good"],
+  ["Bandwidth", "effective_bandwidth_hz", (v) => `${(v / 1000).toFixed(1)} kHz`, ["effective_bandwidth_hz"]],
+  ["Speech length", "speech_s", (v) => `${v.toFixed(1)} s`, ["speech_s", "span_s", "longest_silence_s"]],
+  ["SNR", "snr_db", (v) => `${v.toFixed(0)} dB`, ["snr_db"]],
+  ["Speakers", "speakers", (v) => String(v), ["speaker_similarity", "two_voice_score"]],
+  ["Reverb (C50)", "reverb_c50_db", (v) => `${v.toFixed(1)} dB`, ["reverb_c50_db"]],
+  ["Music", "music", (v) => v.toFixed(2), ["music"]],
+  ["Level spread", "level_spread_db", (v) => `${v.toFixed(1)} dB`, ["level_spread_db", "phrase_level_spread_db"]],
+  ["Clipping", "clipped_fraction", (v) => `${(v * 100).toFixed(2)} %`, ["clipped_fraction"]],
+  ["Language", "language", (v) => String(v), ["language_confidence"]],
 ];
+
+function markFor(measures, q, failure) {
+  const ev = failure && failure.evidence;
+  if (ev && measures.includes(ev.measure)) return "bad";
+  const near = Array.isArray(q.warnings) ? q.warnings : [];
+  return near.some((w) => measures.includes(w.measure)) ? "borderline" : "good";
+}
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -186,20 +197,17 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-function qualityCard(q) {
+function qualityCard(q, failure) {
   const dl = el("dl", { class: "report", "aria-label": "Quality report" });
-  const row = (label, value, mark) => {
-    dl.append(el("dt", { text: label }), el("dd", { text: value }),
-              el("dd", { class: "mark " + mark, text: mark }));
-  };
-  for (const [label, field, fmt, judge] of QUALITY) {
+  for (const [label, field, fmt, measures] of QUALITY) {
     const v = q[field];
-    if (typeof v === "number") row(label, fmt(v), judge(v));
-  }
-  if (q.language) {
-    const conf = typeof q.language_confidence === "number" ? q.language_confidence : null;
-    const mark = q.language !== "en" ? "bad" : conf !== null && conf < 0.8 ? "borderline" : "good";
-    row("Language", q.language + (conf !== null ? ` (${Math.round(conf * 100)} %)` : ""), mark);
+    if (v === null || v === undefined) continue;
+    let text = fmt(v);
+    if (field === "language" && typeof q.language_confidence === "number") {
+      text += ` (${Math.round(q.language_confidence * 100)} %)`;
+    }
+    const mark = markFor(measures, q, failure);
+    dl.append(el("dt", { text: label }), el("dd", { text: text }), el("dd", { class: "mark " + mark, text: mark }));
   }
   return dl;
 }
@@ -248,7 +256,9 @@ function renderVoices() {
     const badge = el("span", { class: "badge " + v.status, text: v.status });
     const card = el("li", { class: "card voice", "data-voice-id": v.id, "data-status": v.status },
       el("header", {}, el("h3", { text: v.name }), badge), el("code", { text: v.id }));
-    if (v.status === "ready" && v.quality) card.append(qualityCard(v.quality));
+    if (v.status !== "pending" && v.quality && Object.keys(v.quality).length) {
+      card.append(qualityCard(v.quality, v.status === "failed" ? v.failure : null));
+    }
     if (v.status === "pending") card.append(el("p", { class: "muted", text: "Checking the clip and building the voice…" }));
     if (v.status === "failed" && v.failure) card.append(failureCard(v.failure));
     const actions = el("div", { class: "row actions" });

@@ -57,8 +57,8 @@ def test_console_failures_and_bad_input(browser: Any, live_server: LiveServer, n
     page.wait_for_selector("#enroll-msg.error:has-text('at least 6 s')")
     assert page.locator("#rec-level").evaluate("m => m.value") == 0
 
-    # A narrowband clip: failed, with the code, message, evidence (when the server gives
-    # it) and the guide's fix.
+    # A narrowband clip: failed, with the code, message, evidence and the guide's fix, and
+    # its quality report marks the measurement that decided.
     page.get_by_label("Voice name").fill("Phone clip")
     page.get_by_label("Audio file").set_input_files(str(clip))
     page.get_by_role("button", name="Enroll").click()
@@ -68,8 +68,10 @@ def test_console_failures_and_bad_input(browser: Any, live_server: LiveServer, n
     assert "insufficient_bandwidth" in text and "Fix:" in text and "wideband" in text
     voice_id = card.get_attribute("data-voice-id")
     failure = httpx.get(f"{live_server.base_url}/v1/voice/clones/{voice_id}", headers=live_server.headers).json()
-    if (failure["failure"] or {}).get("evidence"):
-        assert "Evidence:" in text
+    assert failure["failure"]["evidence"]["measure"] == "effective_bandwidth_hz"
+    assert "Evidence:" in text and "effective_bandwidth_hz" in text
+    report = card.locator("dl.report").inner_text()
+    assert "Bandwidth" in report and "bad" in report
     shot(page, "console-failed-clip")
 
     # Agent Builder bad input: nothing is saved.
