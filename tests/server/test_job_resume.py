@@ -41,6 +41,7 @@ def test_crashed_job_resumes_within_its_lease(tmp_path: Path, speech_wav: bytes,
 
     claimed = asyncio.run(crashed_worker())
     server = start_server(tmp_path, env)
+    up = time.monotonic() - claimed  # the lease may still run when the new process is ready
     try:
         voice = wait_status(server, "voice_orphan", timeout=120)
         took = time.monotonic() - claimed
@@ -49,6 +50,7 @@ def test_crashed_job_resumes_within_its_lease(tmp_path: Path, speech_wav: bytes,
         if backend == "redis":
             flush_redis()
     assert voice["status"] == "ready", voice
-    print(f"{backend}: orphaned job finished {took:.1f} s after the dead worker claimed it")
+    print(f"{backend}: orphaned job finished {took:.1f} s after the dead worker claimed it "
+          f"(the new process was ready after {up:.1f} s; lease {lease:.0f} s)")
     # Lease (10 s) + the poll + one enrollment; with the old 120 s lease this was > 2 min.
     assert took < 60, took

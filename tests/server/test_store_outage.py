@@ -79,7 +79,8 @@ def test_redis_frozen_then_down_then_back(tmp_path: Path, redis_port: tuple[int,
 
         procs[0].send_signal(signal.SIGSTOP)  # frozen: connections hang instead of failing
         took = _unavailable(srv)
-        assert took < 5.0  # the store's timeouts are 1 s; far below any client's patience
+        assert took < 5.0  # the store's timeouts are 1-1.5 s; far below any client's patience
+        print(f"frozen Redis: 503 store_unavailable after {took:.2f} s")
 
         async def ws_refused() -> int:
             try:
