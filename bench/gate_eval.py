@@ -71,7 +71,7 @@ def load_results(path: Path) -> list[dict]:
 
 def run(corpus: Path, limit: int | None, only: str | None, path: Path, *, full: bool = False,
         fresh: bool = False, shard: str = "", first: frozenset[str] = frozenset(),
-        skip_first: bool = False, dsp_only: bool = False, reverse: bool = False) -> list[dict]:
+        skip_first: bool = False, dsp_only: bool = False) -> list[dict]:
     with open(corpus / "labels.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     if only:
@@ -88,12 +88,10 @@ def run(corpus: Path, limit: int | None, only: str | None, path: Path, *, full: 
         rows = [r for r in order if r["category"] in first] + [r for r in order if r["category"] not in first]
         if skip_first:
             rows = [r for r in rows if r["category"] not in first]
-        if reverse:
-            rows = rows[::-1]
     if shard:
         k, n = (int(v) for v in shard.split("/"))
         rows = rows[k::n]
-        path = path.with_name(f"{path.stem}.{k}of{n}{'r' if reverse else ''}{'.' + only if only else ''}{path.suffix}")
+        path = path.with_name(f"{path.stem}.{k}of{n}{'.' + only if only else ''}{path.suffix}")
     rev = gate_revision()
     wanted = {r["file"] for r in rows}
     done = {} if fresh else {r["file"]: r for r in load_results(path) if r.get("gate_rev") == rev}
@@ -274,7 +272,6 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="ignore earlier results, start over")
     ap.add_argument("--first", default="", help="comma-separated categories to judge first (and alone in full)")
     ap.add_argument("--skip-first", action="store_true", help="judge only the categories not in --first")
-    ap.add_argument("--reverse", action="store_true", help="judge in reverse order (a helper run from the end)")
     ap.add_argument("--dsp-only", action="store_true",
                     help="stop before the embeddings and ASR (for clips a DSP rule must reject)")
     ap.add_argument("--shard", default="", help="k/n: judge every n-th clip from the k-th (parallel runs)")
@@ -289,7 +286,7 @@ def main() -> None:
     else:
         results = run(args.corpus, args.limit, args.only, path, full=args.full, fresh=args.fresh, shard=args.shard,
                       first=frozenset(c for c in args.first.split(",") if c), skip_first=args.skip_first,
-                      dsp_only=args.dsp_only, reverse=args.reverse)
+                      dsp_only=args.dsp_only)
     print(held_out_first(results))
 
 

@@ -300,9 +300,6 @@ def scores(q: dict[str, Any], th: GateThresholds) -> None:
     q["language"] = "en" if q["language_confidence"] >= th.min_english_confidence else "und"
 
 
-def evaluate(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | None = None, *,
-             asr_model: str | None = None, full: bool = False, models: bool = True,
-             skip: Iterable[str] = (), executor: Executor | None = None) -> GateReport:
-    """Judge an enrollment clip (see :func:`measure`); the verdict is the same with `full`."""
-    return measure(samples, sample_rate, thresholds, asr_model=asr_model, full=full, models=models, skip=skip,
-                   executor=executor)
+# The public name (voices.gate.evaluate): judging an enrollment clip is measuring it and
+# deciding; the verdict is the same with `full`.
+evaluate = measure
