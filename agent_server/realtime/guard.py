@@ -34,7 +34,7 @@ async def guard(opened: Opened, session: RealtimeSession,
     max_s = ctx.settings.realtime.max_session_s
     deadline = time.monotonic() + max_s if max_s > 0 else None
     next_key = 0.0
-    while not session._closing:
+    while not session.closing:
         await asyncio.sleep(VOICE_CHECK_S)
         reason: tuple[str, str] | None = None
         try:
@@ -62,8 +62,7 @@ async def end(session: RealtimeSession, code: str, message: str,
     """Tell the client why, then close: through the session's own outbound queue, so
     the error goes out before the close; the transport's loop then ends the session."""
     log.info("session %s ended: %s", session.id, code)
-    await session.error(code, message, type_="invalid_request_error")
-    session._out_q.put_nowait(("close", code))
+    session.end(code, message)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(session.closed.wait(), CLOSE_GRACE_S)
     if not session.closed.is_set():

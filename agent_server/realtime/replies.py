@@ -16,6 +16,7 @@ from typing import Any
 
 from agent_server.ids import new_id
 from agent_server.realtime import audio as rt_audio
+from agent_server.realtime.outbound import AudioOut, CloseOut, MarkOut, Outbound
 from agent_server.realtime.pipeline import (
     Frame,
     Pipeline,
@@ -39,12 +40,12 @@ class Replies:
     """Producing, speaking, finishing and cancelling replies; mixed into the session."""
 
     def _drop_queued_audio(self, resp: Response) -> None:
-        kept: list[tuple[str, Any]] = []
+        kept: list[Outbound] = []
         while not self._out_q.empty():
-            kind, item = self._out_q.get_nowait()
-            if kind in ("audio", "mark") and item[0] is resp:
+            msg = self._out_q.get_nowait()
+            if isinstance(msg, AudioOut | MarkOut) and msg.response_id == resp.id:
                 continue
-            kept.append((kind, item))
+            kept.append(msg)
         for k in kept:
             self._out_q.put_nowait(k)
 
@@ -117,13 +118,8 @@ class Replies:
         if resp.created_sent:
             return
         resp.created_sent = True
-        await self.emit("response.created", response={
-            "id": resp.id, "object": "realtime.response", "status": "in_progress", "output": [],
-            "conversation_id": self.id, "output_modalities": ["audio"],
-            "audio": {"output": {"format": rt_audio.format_object(self.output_format), "voice": self.voice}}})
-        await self.emit("response.output_item.added", response_id=resp.id, output_index=0, item={
-            "id": resp.item_id, "object": "realtime.item", "type": "message", "role": "assistant",
-            "status": "in_progress", "content": []})
+        self.emit(self.events.response_created(resp.id, self.id, self.output_format, self.voice))
+        self.emit(self.events.output_item_added(resp.id, resp.item_id))
 
     async def _speak(self, resp: Response) -> None:
         loop = asyncio.get_running_loop()
@@ -133,8 +129,7 @@ class Replies:
                 break
             if isinstance(frame, Transcript | UserText):
                 if isinstance(frame, Transcript):
-                    await self.emit("conversation.item.input_audio_transcription.completed",
-                                    item_id=resp.user_item_id, content_index=0, transcript=frame.text)
+                    self.emit(self.events.transcription_completed(resp.user_item_id, frame.text))
                 if frame.text.strip():
                     resp.user_text = frame.text
                     self.history.append(Message("user", frame.text))
@@ -149,18 +144,18 @@ class Replies:
                 piece = Piece(frame.text, len(frame.audio))
                 resp.pieces.append(piece)
                 if frame.text:
-                    await self.emit("response.output_audio_transcript.delta", response_id=resp.id,
-                                    item_id=resp.item_id, output_index=0, content_index=0,
-                                    delta=frame.text if len(resp.pieces) == 1 else " " + frame.text)
+                    self.emit(self.events.transcript_delta(
+                        resp.id, resp.item_id, frame.text if len(resp.pieces) == 1 else " " + frame.text))
                 step = int(PIECE_S * OUT_RATE)
                 for i in range(0, len(frame.audio), step):
                     chunk = frame.audio[i:i + step]
                     wait = self._play_end - loop.time() - LEAD_S
                     if wait > 0:
                         await asyncio.sleep(wait)
-                    self._out_q.put_nowait(("audio", (resp, piece, chunk)))
+                    self._out_q.put_nowait(AudioOut(resp.id, resp.item_id, self.events.next_id(), chunk,
+                                                    piece.add_sent))
                     self._play_end = max(self._play_end, loop.time()) + len(chunk) / OUT_RATE
-                self._out_q.put_nowait(("mark", (resp, f"{resp.id}.{len(resp.pieces)}")))
+                self._out_q.put_nowait(MarkOut(resp.id, f"{resp.id}.{len(resp.pieces)}"))
             elif isinstance(frame, ReplyEnd):
                 resp.timings.update(frame.timings)
                 resp.end_call = frame.end_call
@@ -173,27 +168,17 @@ class Replies:
         await self._finish(resp, resp.full_transcript())
         if resp.end_call:
             await asyncio.sleep(max(0.0, self._play_end - loop.time()) + 0.3)
-            self._out_q.put_nowait(("close", "the agent ended the call"))
+            self._out_q.put_nowait(CloseOut("the agent ended the call"))
 
     async def _finish(self, resp: Response, transcript: str, reason: str | None = None) -> None:
         if transcript:
             self.history.append(Message("assistant", transcript))
-        await self.emit("response.output_audio.done", response_id=resp.id, item_id=resp.item_id,
-                        output_index=0, content_index=0)
-        await self.emit("response.output_audio_transcript.done", response_id=resp.id, item_id=resp.item_id,
-                        output_index=0, content_index=0, transcript=transcript)
-        item = {"id": resp.item_id, "object": "realtime.item", "type": "message", "role": "assistant",
-                "status": "completed" if resp.status == "completed" else "incomplete",
-                "content": [{"type": "output_audio", "transcript": transcript}]}
-        await self.emit("response.output_item.done", response_id=resp.id, output_index=0, item=item)
-        body: dict[str, Any] = {
-            "id": resp.id, "object": "realtime.response", "status": resp.status, "output": [item],
-            "conversation_id": self.id, "output_modalities": ["audio"],
-            "status_details": ({"type": resp.status, "reason": reason} if reason else
-                               {"type": "failed", "error": resp.error} if resp.error else None),
-            "x_timings": {k: round(v, 1) for k, v in resp.timings.items()},
-        }
-        await self.emit("response.done", response=body)
+        details = ({"type": resp.status, "reason": reason} if reason else
+                   {"type": "failed", "error": resp.error} if resp.error else None)
+        for ev in self.events.response_finished(response_id=resp.id, item_id=resp.item_id, conversation_id=self.id,
+                                                status=resp.status, transcript=transcript, status_details=details,
+                                                timings=resp.timings):
+            self.emit(ev)
 
     async def _cancel(self, resp: Response, reason: str) -> None:
         """Barge-in or response.cancel: stop synthesis, drop unsent audio, report what
@@ -210,6 +195,6 @@ class Replies:
             self.active = None
         await self.transport.clear_audio()
         if not self.transport.audio_events:
-            await self.emit("output_audio_buffer.cleared", response_id=resp.id)
+            self.emit(self.events.output_cleared(resp.id))
         await self._send_created(resp)
         await self._finish(resp, resp.sent_transcript(), reason)

@@ -19,6 +19,9 @@ class Piece:
     samples: int
     sent: int = 0
 
+    def add_sent(self, samples: int) -> None:
+        self.sent += samples
+
 
 @dataclass
 class Response:

@@ -19,7 +19,6 @@ transcript reported in ``response.done`` is cut to what was sent.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import time
@@ -31,12 +30,14 @@ import numpy as np
 from agent_server.ids import new_id
 from agent_server.realtime import audio as rt_audio
 from agent_server.realtime.client_events import ClientEvents
+from agent_server.realtime.outbound import AudioOut, CloseOut, EventOut, MarkOut, Outbound
 from agent_server.realtime.pipeline import (
     Pipeline,
     ReplyEnd,
     ReplyText,
     UserAudio,
 )
+from agent_server.realtime.protocol import Json, ServerEvents
 from agent_server.realtime.replies import Replies
 from agent_server.realtime.resources import RealtimeResources
 from agent_server.realtime.response import Response
@@ -96,7 +97,8 @@ class RealtimeSession(ClientEvents, Replies):
         self._vad_model: Any = None
         self.vad: VadDetector | None = None
         self._in_q: asyncio.Queue[np.ndarray] = asyncio.Queue()
-        self._out_q: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.events = ServerEvents(self.id)
+        self._out_q: asyncio.Queue[Outbound] = asyncio.Queue()
         self._ptt: list[np.ndarray] = []
         self._ptt_len = 0
         self._pending_user: str | None = None
@@ -105,7 +107,6 @@ class RealtimeSession(ClientEvents, Replies):
         self.spec: Response | None = None  # speculative, held
         self._tasks: list[asyncio.Task[Any]] = []
         self._play_end = 0.0
-        self._event_n = 0
         self._user_item: str | None = None
         self.closed = asyncio.Event()
         self._closing = False
@@ -122,7 +123,7 @@ class RealtimeSession(ClientEvents, Replies):
         self._tasks = [asyncio.create_task(self._writer(), name=f"{self.id}-writer"),
                        asyncio.create_task(self._input_loop(), name=f"{self.id}-input"),
                        asyncio.create_task(self._idle_watch(), name=f"{self.id}-idle")]
-        await self.emit("session.created", session=self.session_object())
+        self.emit(self.events.session_created(self.state()))
         greeting = (self.agent.get("greeting") or "").strip()
         if greeting:
             resp = self._produce(lambda r: Pipeline([self._tts(r)]), ReplyText(greeting), ReplyEnd())
@@ -140,9 +141,9 @@ class RealtimeSession(ClientEvents, Replies):
                 self.touch()  # the agent talking is not the client being idle
                 continue
             if time.monotonic() - self._last_input >= limit:
-                await self.error("session_idle_timeout", f"No audio or events from the client for {limit:.0f} s; "
-                                 "the session was closed. Open a new one to talk again.")
-                self._out_q.put_nowait(("close", "idle timeout"))
+                self.error("session_idle_timeout", f"No audio or events from the client for {limit:.0f} s; "
+                           "the session was closed. Open a new one to talk again.")
+                self._out_q.put_nowait(CloseOut("idle timeout"))
                 return
 
     async def close(self) -> None:
@@ -169,50 +170,43 @@ class RealtimeSession(ClientEvents, Replies):
             await self.responder.aclose()
         self.closed.set()
 
+    @property
+    def closing(self) -> bool:
+        """:meth:`close` has begun: transports stop feeding the session."""
+        return self._closing
+
+    def end(self, code: str, message: str) -> None:
+        """Tell the client why the session ends, then close the connection (after
+        everything already queued)."""
+        self.error(code, message)
+        self._out_q.put_nowait(CloseOut(code))
+
     # ---- outbound ----------------------------------------------------------------------
 
-    def _event(self, type_: str, **fields: Any) -> dict[str, Any]:
-        self._event_n += 1
-        return {"type": type_, "event_id": f"event_{self.id[5:13]}{self._event_n:06d}", **fields}
+    def emit(self, event: Json) -> None:
+        self._out_q.put_nowait(EventOut(event))
 
-    async def emit(self, type_: str, **fields: Any) -> None:
-        self._out_q.put_nowait(("event", self._event(type_, **fields)))
-
-    async def error(self, code: str, message: str, *, type_: str = "invalid_request_error",
-                    event_id: str | None = None, param: str | None = None) -> None:
-        err: dict[str, Any] = {"type": type_, "code": code, "message": message}
-        if event_id:
-            err["event_id"] = event_id
-        if param:
-            err["param"] = param
-        await self.emit("error", error=err)
+    def error(self, code: str, message: str, *, type_: str = "invalid_request_error",
+              event_id: str | None = None, param: str | None = None) -> None:
+        self.emit(self.events.error(code, message, type_=type_, event_id=event_id, param=param))
 
     async def _writer(self) -> None:
         try:
             while True:
-                kind, item = await self._out_q.get()
-                if kind == "event":
-                    await self.transport.send_event(item)
-                elif kind == "audio":
-                    resp, piece, chunk = item
-                    # Not `!= "in_progress"`: a reply is marked completed as soon as its
-                    # last chunk is queued, and that chunk must still go out.
-                    if resp.status == "cancelled":
-                        continue
+                msg = await self._out_q.get()
+                if isinstance(msg, EventOut):
+                    await self.transport.send_event(msg.event)
+                elif isinstance(msg, AudioOut):
                     if self.transport.audio_events:
-                        await self.transport.send_event(self._event(
-                            "response.output_audio.delta", response_id=resp.id, item_id=resp.item_id,
-                            output_index=0, content_index=0,
-                            delta=base64.b64encode(self.encoder.encode(chunk)).decode()))
+                        await self.transport.send_event(self.events.audio_delta(
+                            msg.event_id, msg.response_id, msg.item_id, self.encoder.encode(msg.audio)))
                     else:
-                        await self.transport.play(chunk)
-                    piece.sent += len(chunk)
-                elif kind == "mark":
-                    resp, name = item
-                    if resp.status != "cancelled":
-                        await self.transport.mark(name)
-                elif kind == "close":
-                    await self.transport.close(1000, item)
+                        await self.transport.play(msg.audio)
+                    msg.on_sent(len(msg.audio))
+                elif isinstance(msg, MarkOut):
+                    await self.transport.mark(msg.name)
+                elif isinstance(msg, CloseOut):
+                    await self.transport.close(msg.code, msg.reason)
                     return
         except asyncio.CancelledError:
             raise
@@ -248,8 +242,7 @@ class RealtimeSession(ClientEvents, Replies):
     async def _on_vad(self, ev: VadEvent) -> None:
         if isinstance(ev, SpeechStarted):
             self._user_item = new_id("item")
-            await self.emit("input_audio_buffer.speech_started", audio_start_ms=ev.audio_start_ms,
-                            item_id=self._user_item)
+            self.emit(self.events.speech_started(ev.audio_start_ms, self._user_item))
             if self.active is not None and self.active.status == "in_progress":
                 await self._cancel(self.active, "turn_detected")
         elif isinstance(ev, SpeechPaused):
@@ -265,8 +258,8 @@ class RealtimeSession(ClientEvents, Replies):
         elif isinstance(ev, SpeechStopped):
             item = self._user_item or new_id("item")
             self._user_item = None
-            await self.emit("input_audio_buffer.speech_stopped", audio_end_ms=ev.audio_end_ms, item_id=item)
-            await self.emit("input_audio_buffer.committed", item_id=item, previous_item_id=None)
+            self.emit(self.events.speech_stopped(ev.audio_end_ms, item))
+            self.emit(self.events.committed(item))
             resp = self.spec if self.spec is not None and self.spec.turn_id == ev.turn_id else None
             self.spec = None
             if resp is None:

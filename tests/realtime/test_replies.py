@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from agent_server.realtime.outbound import EventOut
 from agent_server.realtime.pipeline import Frame, Pipeline, ReplyEnd, ReplyText, Stage, UserText
 from agent_server.realtime.resources import resources
 from agent_server.realtime.session import RealtimeSession
@@ -46,9 +47,9 @@ async def test_a_reply_whose_pipeline_raised_is_failed(rt_server: LiveServer) ->
     await resp.speaker
     events = []
     while not session._out_q.empty():
-        kind, item = session._out_q.get_nowait()
-        if kind == "event":
-            events.append(item)
+        msg = session._out_q.get_nowait()
+        if isinstance(msg, EventOut):
+            events.append(msg.event)
     done = [e for e in events if e["type"] == "response.done"]
     assert len(done) == 1
     body = done[0]["response"]

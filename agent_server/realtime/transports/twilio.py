@@ -144,7 +144,7 @@ async def twilio_websocket(ws: WebSocket) -> None:
         await session.start()
         opened.watch(session)
         try:
-            while not session._closing:
+            while not session.closing:
                 msg = json.loads(await ws.receive_text())
                 if not isinstance(msg, dict):
                     continue

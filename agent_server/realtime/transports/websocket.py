@@ -83,7 +83,7 @@ async def realtime_websocket(ws: WebSocket) -> None:
         await session.start()
         opened.watch(session)
         try:
-            while not session._closing:
+            while not session.closing:
                 msg = await ws.receive()
                 if msg["type"] == "websocket.disconnect":
                     break
