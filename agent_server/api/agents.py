@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from agent_server.api.bodies import parse
 from agent_server.api.common import ctx_of, json_body, page_params, principal
+from agent_server.api.schemas import AgentCreate, AgentUpdate, TurnDetection
 from agent_server.auth import Principal
 from agent_server.context import ServerContext
 from agent_server.errors import BadRequest, NotFound, Unauthorized
@@ -21,11 +23,6 @@ from agent_server.profiles import stock_voice
 from agent_server.responders import validate_responder_config
 
 KIND = "agent"
-_MAX_TEXT = 4096
-_MAX_INSTRUCTIONS = 32768
-# The embedded responder embeds every sentence of the knowledge text at a session's
-# first question: 32k characters (~300 sentences) take about a second on one core.
-MAX_KNOWLEDGE = 32768
 # Bodies up to twice the JSON limit elsewhere, so an over-long knowledge text is told
 # its own limit rather than "body too large".
 _MAX_BODY = 2 << 20
@@ -63,53 +60,30 @@ def default_turn_detection(ctx: ServerContext) -> dict[str, Any]:
             "silence_duration_ms": rt.silence_duration_ms, "prefix_padding_ms": 300}
 
 
+_FALLBACK_TURN = {"type": "server_vad", "threshold": 0.5, "silence_duration_ms": 500, "prefix_padding_ms": 300}
+
+
+def merge_turn_detection(value: TurnDetection | None, base: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``null`` means push-to-talk (the client commits turns); otherwise the settings
+    sent over ``base`` (the current ones, or the server's defaults)."""
+    if value is None:
+        return None
+    return {**(base or _FALLBACK_TURN), **value.model_dump(exclude_none=True)}
+
+
 def validate_turn_detection(value: Any, base: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """`null` means push-to-talk (the client commits turns); otherwise server VAD with
-    bounds wide enough for any sane deployment and narrow enough that a typo can't make
-    a session that never ends a turn."""
+    """A ``turn_detection`` object from outside the Agents API (a realtime
+    ``session.update``), checked by the same schema; raises :class:`BadRequest`."""
     if value is None:
         return None
     if not isinstance(value, dict):
         raise BadRequest("'turn_detection' must be an object or null.", param="turn_detection")
-    out = dict(base or {"type": "server_vad", "threshold": 0.5, "silence_duration_ms": 500,
-                        "prefix_padding_ms": 300})
-    kind = value.get("type", "server_vad")
-    if kind != "server_vad":
-        raise BadRequest("'turn_detection.type' must be 'server_vad' (or send null for push-to-talk).",
-                         param="turn_detection.type")
-    out["type"] = kind
-    for key, lo, hi in (("threshold", 0.05, 0.95), ("silence_duration_ms", 100, 5000),
-                        ("prefix_padding_ms", 0, 2000)):
-        if key in value and value[key] is not None:
-            v = value[key]
-            if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
-                raise BadRequest(f"'turn_detection.{key}' must be a number between {lo} and {hi}.",
-                                 param=f"turn_detection.{key}")
-            out[key] = float(v) if key == "threshold" else int(v)
-    return out
+    return merge_turn_detection(parse(TurnDetection, value, at="turn_detection"), base)
 
 
-def _text(body: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str | None:
-    if key not in body or body[key] is None:
-        if required:
-            raise BadRequest(f"'{key}' is required.", param=key)
-        return None
-    v = body[key]
-    if isinstance(v, str) and len(v) > limit:
-        hint = " Keep it to the facts callers ask about." if key == "knowledge" else ""
-        raise BadRequest(f"'{key}' is {len(v)} characters; the maximum is {limit}.{hint}", param=key,
-                         code="knowledge_too_long" if key == "knowledge" else "text_too_long")
-    if not isinstance(v, str) or (required and not v.strip()):
-        raise BadRequest(f"'{key}' must be a string of at most {limit} characters"
-                         + (" and not empty." if required else "."), param=key)
-    return v.strip() if key == "name" else v
-
-
-async def _check_voice(ctx: ServerContext, tenant: str, voice: Any) -> str:
+async def _check_voice(ctx: ServerContext, tenant: str, voice: str) -> str:
     """The voice must speak today: stock, or a ready clone of this tenant. A missing one
     is the caller's mistake in the body (400), a pending one is a conflict (409)."""
-    if not isinstance(voice, str) or not voice:
-        raise BadRequest("'voice' must be a stock voice id (e.g. 'joe') or a ready clone id.", param="voice")
     try:
         await ctx.profiles.resolve(tenant, voice)
     except NotFound as exc:
@@ -120,17 +94,17 @@ async def _check_voice(ctx: ServerContext, tenant: str, voice: Any) -> str:
 async def create_agent(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "agents:write")
-    body = await json_body(request, _MAX_BODY)
-    name = _text(body, "name", 100, required=True)
-    voice = await _check_voice(ctx, who.tenant, body.get("voice", "joe"))
-    turn = (validate_turn_detection(body["turn_detection"], default_turn_detection(ctx))
-            if "turn_detection" in body else default_turn_detection(ctx))
+    req = parse(AgentCreate, await json_body(request, _MAX_BODY))
+    voice = await _check_voice(ctx, who.tenant, req.voice)
+    default_turn = default_turn_detection(ctx)
+    turn = (merge_turn_detection(req.turn_detection, default_turn)
+            if "turn_detection" in req.model_fields_set else default_turn)
     doc = {
-        "id": new_id("agent"), "object": "agent", "name": name, "voice": voice,
-        "greeting": _text(body, "greeting", _MAX_TEXT) or "",
-        "instructions": _text(body, "instructions", _MAX_INSTRUCTIONS) or "",
-        "knowledge": _text(body, "knowledge", MAX_KNOWLEDGE) or "",
-        "responder": _responder(body.get("responder")),
+        "id": new_id("agent"), "object": "agent", "name": req.name, "voice": voice,
+        "greeting": req.greeting or "",
+        "instructions": req.instructions or "",
+        "knowledge": req.knowledge or "",
+        "responder": _responder(req.responder),
         "turn_detection": turn,
         "telephony_token": new_telephony_token(),
         "created_at": int(time.time()),
@@ -206,27 +180,21 @@ async def update_agent(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "agents:write")
     doc = await load_agent(ctx, who.tenant, request.path_params["agent_id"])
-    body = await json_body(request, _MAX_BODY)
-    unknown = set(body) - {"name", "voice", "greeting", "instructions", "knowledge", "responder",
-                           "turn_detection", "telephony_token"}
-    if unknown:
-        raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.", param=sorted(unknown)[0])
-    if "name" in body:
-        doc["name"] = _text(body, "name", 100, required=True)
-    if "voice" in body:
-        doc["voice"] = await _check_voice(ctx, who.tenant, body["voice"])
-    for key, limit in (("greeting", _MAX_TEXT), ("instructions", _MAX_INSTRUCTIONS), ("knowledge", MAX_KNOWLEDGE)):
-        if key in body:
-            doc[key] = _text(body, key, limit) or ""
-    if "responder" in body:
-        doc["responder"] = _responder(body["responder"])
-    if "turn_detection" in body:
-        doc["turn_detection"] = validate_turn_detection(
-            body["turn_detection"], doc.get("turn_detection") or default_turn_detection(ctx))
-    if "telephony_token" in body:
-        if body["telephony_token"] != "rotate":
-            raise BadRequest("'telephony_token' can only be set to \"rotate\" (the server picks the new token).",
-                             param="telephony_token")
+    req = parse(AgentUpdate, await json_body(request, _MAX_BODY))
+    given = req.model_fields_set
+    if "name" in given:
+        doc["name"] = req.name
+    if "voice" in given:
+        doc["voice"] = await _check_voice(ctx, who.tenant, req.voice)
+    for key in ("greeting", "instructions", "knowledge"):
+        if key in given:
+            doc[key] = getattr(req, key) or ""
+    if "responder" in given:
+        doc["responder"] = _responder(req.responder)
+    if "turn_detection" in given:
+        doc["turn_detection"] = merge_turn_detection(
+            req.turn_detection, doc.get("turn_detection") or default_turn_detection(ctx))
+    if req.telephony_token == "rotate":
         doc["telephony_token"] = new_telephony_token()
     if not await ctx.store.replace(KIND, who.tenant, doc["id"], doc):
         raise NotFound(f"No agent '{doc['id']}'.", code="agent_not_found")

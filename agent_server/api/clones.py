@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from agent_server.api.agents import agents_using_voice
 from agent_server.api.common import ctx_of, page_params, principal, read_body
+from agent_server.api.schemas import MAX_NAME
 from agent_server.cpu import Due
 from agent_server.errors import BadRequest, InvalidAudio, NotFound, PayloadTooLarge, UnsupportedMediaType
 from agent_server.ids import new_id
@@ -68,8 +69,8 @@ async def _create(request: Request, tenant: str) -> JSONResponse:
         if not isinstance(name, str) or not name.strip():
             raise BadRequest("The 'name' field is required.", param="name", code="missing_name")
         name = name.strip()
-        if len(name) > 100:
-            raise BadRequest("'name' must be 1 to 100 characters.", param="name", code="invalid_name")
+        if len(name) > MAX_NAME:
+            raise BadRequest(f"'name' must be 1 to {MAX_NAME} characters.", param="name", code="invalid_name")
         if not isinstance(upload, UploadFile):
             raise BadRequest("The 'file' field (the audio clip) is required.", param="file", code="missing_file")
         data = await upload.read()

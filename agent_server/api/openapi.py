@@ -1,21 +1,41 @@
-"""`/openapi.json`: the contract of API.md as OpenAPI 3.1.
+"""`/openapi.json`: the contract of API.md as OpenAPI 3.1, its objects generated from the
+models that validate requests (:mod:`agent_server.api.schemas`).
 
-Written by hand from API.md (the contract is the source of truth), then filtered to the
-routes this app actually mounts, so the document never advertises a missing endpoint;
-a test checks that every mounted route is documented.
+This module holds only what a model cannot say: which operation takes and answers
+which model, and with which error statuses. The document lists only the routes this
+app mounts, so it never advertises a missing endpoint; a test checks that every
+mounted route is documented.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import agent_server
+from agent_server.api import schemas as s
+from api_contract import QUALITY_FIELDS, quality_meta
 
-ERR = {"$ref": "#/components/schemas/Error"}
+_REF = "#/components/schemas/{model}"
+_ERROR_TEXT = {400: "Bad request", 401: "Missing or invalid key", 403: "Key lacks the scope",
+               404: "No such object (or another tenant's)", 409: "Voice not ready", 413: "Upload too large",
+               415: "Wrong content type", 429: "A limit was reached (Retry-After says when to retry)",
+               503: "Not ready, or the store is unreachable (Retry-After)"}
+# Every authenticated call may meet a limit or a store outage.
+_ALWAYS = (429, 503)
+_REQUESTS: tuple[type[BaseModel], ...] = (s.SpeechRequest, s.AgentCreate, s.AgentUpdate, s.ClientSecretRequest)
+_RESPONSES: tuple[type[BaseModel], ...] = (
+    s.Error, s.VoiceObject, s.VoiceList, s.VoiceDeleted, s.Deleted, s.AgentObject, s.AgentList, s.CatalogVoices,
+    s.Models, s.ClientSecret, s.CallEnded, s.Health, s.Readiness)
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": _REF.format(model=model.__name__)}
 
 
 def _resp(desc: str, schema: dict[str, Any] | None = None, ctype: str = "application/json") -> dict[str, Any]:
@@ -25,156 +45,126 @@ def _resp(desc: str, schema: dict[str, Any] | None = None, ctype: str = "applica
     return out
 
 
-def _errors(*codes: int) -> dict[str, Any]:
-    text = {400: "Bad request", 401: "Missing or invalid key", 403: "Key lacks the scope",
-            404: "No such object (or another tenant's)", 409: "Voice not ready",
-            413: "Upload too large", 415: "Wrong content type", 429: "Limit reached",
-            503: "Not ready"}
-    return {str(c): _resp(text[c], ERR) for c in codes}
+def _op(summary: str, answers: dict[int, dict[str, Any]], errors: tuple[int, ...] = (), *,
+        body: type[BaseModel] | dict[str, Any] | None = None, body_type: str = "application/json",
+        params: list[dict[str, Any]] | None = None, public: bool = False) -> dict[str, Any]:
+    """One operation: ``answers`` maps a status to its response; ``errors`` are the
+    error statuses beyond those any authenticated call may answer."""
+    codes = sorted(set(errors) | (set() if public else {401, *_ALWAYS}))
+    out: dict[str, Any] = {"summary": summary,
+                           "responses": {**{str(c): r for c, r in answers.items()},
+                                         **{str(c): _resp(_ERROR_TEXT[c], _ref(s.Error)) for c in codes}}}
+    if public:
+        out["security"] = []
+    if params:
+        out["parameters"] = params
+    if body is not None:
+        schema = _ref(body) if isinstance(body, type) else body
+        out["requestBody"] = {"required": True, "content": {body_type: {"schema": schema}}}
+    return out
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+def _id(name: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}]
 
 
-def _list_of(name: str) -> dict[str, Any]:
-    return {"type": "object", "properties": {
-        "object": {"const": "list"}, "data": {"type": "array", "items": _ref(name)},
-        "has_more": {"type": "boolean"}}}
-
-
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 _PAGE = [
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
     {"name": "after", "in": "query", "schema": {"type": "string"}},
 ]
 _AGENT_Q = [{"name": "agent", "in": "query", "schema": {"type": "string"}},
             {"name": "model", "in": "query", "schema": {"type": "string"}}]
+_CLONE_FORM = {"type": "object", "required": ["name", "file"], "properties": {
+    "name": {"type": "string", "minLength": 1, "maxLength": s.MAX_NAME},
+    "file": {"type": "string", "format": "binary",
+             "description": "The reference clip: WAV, FLAC, OGG/Opus, MP3, M4A/AAC or WebM."}}}
+_AUDIO = {"type": "string", "format": "binary"}
+_SDP = {"type": "string"}
 
-SCHEMAS: dict[str, Any] = {
-    "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
-        "type": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}}}},
-    "Quality": {"type": "object", "properties": {k: {"type": ["number", "string", "null"]} for k in (
-        "duration_s", "speech_s", "effective_bandwidth_hz", "snr_db", "speakers", "music",
-        "reverb_c50_db", "clipped_fraction", "level_spread_db", "longest_silence_s", "language",
-        "language_confidence")}},
-    "Voice": {"type": "object", "required": ["id", "object", "name", "status", "created_at"], "properties": {
-        "id": {"type": "string"}, "object": {"const": "voice"}, "name": {"type": "string"},
-        "status": {"enum": ["pending", "ready", "failed"]}, "created_at": {"type": "integer"},
-        "language": {"type": "string"},
-        "failure": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"},
-            "evidence": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
-                "measure": {"type": "string"}, "value": {"type": "number"},
-                "limit": {"type": "number"}}}]}}}]},
-        "quality": {"oneOf": [{"type": "null"}, _ref("Quality")]}}},
-    "Deleted": {"type": "object", "properties": {
-        "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"}}},
-    "SpeechRequest": {"type": "object", "required": ["input", "voice"], "properties": {
-        "input": {"type": "string", "minLength": 1, "maxLength": 4096}, "voice": {"type": "string"},
-        "model": {"type": "string"},
-        "response_format": {"enum": ["wav", "mp3", "opus", "flac", "aac", "pcm", "ulaw", "alaw"]},
-        "speed": {"type": "number", "minimum": 0.25, "maximum": 4.0}, "stream": {"type": "boolean"}}},
-    "Agent": {"type": "object", "properties": {
-        "id": {"type": "string"}, "object": {"const": "agent"}, "name": {"type": "string"},
-        "voice": {"type": "string"}, "greeting": {"type": "string"}, "instructions": {"type": "string"},
-        "knowledge": {"type": "string", "maxLength": 32768,
-                      "description": "Facts the embedded responder answers from, sentence by sentence"},
-        "voice_status": {"enum": ["ready", "pending", "failed", "deleted"], "readOnly": True},
-        "responder": {"type": "object"}, "turn_detection": {"type": ["object", "null"]},
-        "telephony_token": {"type": "string", "description":
-                            "Token for /v1/telephony/twilio; set to \"rotate\" in a PATCH for a new one"},
-        "created_at": {"type": "integer"}}},
-    "ClientSecret": {"type": "object", "properties": {
-        "value": {"type": "string"}, "expires_at": {"type": "integer"}}},
-}
+
+def _json(desc: str, model: type[BaseModel]) -> dict[str, Any]:
+    return _resp(desc, _ref(model))
+
 
 PATHS: dict[str, Any] = {
-    "/healthz": {"get": {"summary": "Process is up", "security": [], "responses": {"200": _resp("OK")}}},
-    "/readyz": {"get": {"summary": "Models loaded and store reachable", "security": [],
-                        "responses": {"200": _resp("Ready"), **_errors(503)}}},
-    "/metrics": {"get": {"summary": "Prometheus metrics", "security": [],
-                         "responses": {"200": _resp("Metrics", {"type": "string"}, "text/plain")}}},
-    "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": _resp("OpenAPI")}}},
+    "/healthz": {"get": _op("Process is up", {200: _json("OK", s.Health)}, public=True)},
+    "/readyz": {"get": _op("Models loaded and store reachable",
+                           {200: _json("Ready", s.Readiness), 503: _json("Not ready", s.Readiness)}, public=True)},
+    "/metrics": {"get": _op("Prometheus metrics (any valid key unless configured open)",
+                            {200: _resp("Metrics", {"type": "string"}, "text/plain")}, (401, *_ALWAYS),
+                            public=True)},
+    "/openapi.json": {"get": _op("This document", {200: _resp("OpenAPI", {"type": "object"})}, public=True)},
     "/v1/voice/clones": {
-        "post": {"summary": "Enroll a voice from a reference clip (scope voice:clone)",
-                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                     "type": "object", "required": ["name", "file"], "properties": {
-                         "name": {"type": "string", "minLength": 1, "maxLength": 100},
-                         "file": {"type": "string", "format": "binary"}}}}}},
-                 "responses": {"201": _resp("Created, pending", _ref("Voice")),
-                               **_errors(400, 401, 403, 413, 415)}},
-        "get": {"summary": "List the tenant's clones, newest first (scope voice:read)", "parameters": _PAGE,
-                "responses": {"200": _resp("A page", _list_of("Voice")), **_errors(400, 401, 403)}},
+        "post": _op("Enroll a voice from a reference clip (scope voice:clone)",
+                    {201: _json("Created, pending", s.VoiceObject)}, (400, 403, 413, 415),
+                    body=_CLONE_FORM, body_type="multipart/form-data"),
+        "get": _op("List the tenant's clones, newest first (scope voice:read)",
+                   {200: _json("A page", s.VoiceList)}, (400, 403), params=_PAGE),
     },
     "/v1/voice/clones/{voice_id}": {
-        "get": {"summary": "Get a clone", "parameters": [{**_ID, "name": "voice_id"}],
-                "responses": {"200": _resp("Voice", _ref("Voice")), **_errors(401, 403, 404)}},
-        "delete": {"summary": "Delete a clone everywhere", "parameters": [{**_ID, "name": "voice_id"}],
-                   "responses": {"200": _resp("Deleted", _ref("Deleted")), **_errors(401, 403, 404)}},
+        "get": _op("Get a clone", {200: _json("Voice", s.VoiceObject)}, (403, 404), params=_id("voice_id")),
+        "delete": _op("Delete a clone everywhere", {200: _json("Deleted", s.VoiceDeleted)}, (403, 404),
+                      params=_id("voice_id")),
     },
-    "/v1/audio/speech": {"post": {
-        "summary": "Text to speech in a stock or cloned voice (scope audio:speech)",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SpeechRequest")}}},
-        "responses": {"200": _resp("Audio bytes", {"type": "string", "format": "binary"}, "audio/*"),
-                      **_errors(400, 401, 403, 404, 409)}}},
-    "/v1/voices": {"get": {"summary": "Stock voices and the tenant's ready clones",
-                           "responses": {"200": _resp("Voices"), **_errors(401, 403)}}},
-    "/v1/audio/voices": {"get": {"summary": "Alias of /v1/voices",
-                                 "responses": {"200": _resp("Voices"), **_errors(401, 403)}}},
-    "/v1/models": {"get": {"summary": "Speech and agent models",
-                           "responses": {"200": _resp("Models"), **_errors(401)}}},
+    "/v1/audio/speech": {"post": _op(
+        "Text to speech in a stock or cloned voice (scope audio:speech)",
+        {200: _resp("Audio bytes", _AUDIO, "audio/*")}, (400, 403, 404, 409, 415), body=s.SpeechRequest)},
+    "/v1/voices": {"get": _op("Stock voices and the tenant's ready clones",
+                              {200: _json("Voices", s.CatalogVoices)}, (403,))},
+    "/v1/audio/voices": {"get": _op("Alias of /v1/voices", {200: _json("Voices", s.CatalogVoices)}, (403,))},
+    "/v1/models": {"get": _op("Speech and agent models", {200: _json("Models", s.Models)})},
     "/v1/agents": {
-        "post": {"summary": "Create an agent (scope agents:write)",
-                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Agent")}}},
-                 "responses": {"201": _resp("Agent", _ref("Agent")), **_errors(400, 401, 403)}},
-        "get": {"summary": "List agents (scope agents:read)", "parameters": _PAGE,
-                "responses": {"200": _resp("A page", _list_of("Agent")), **_errors(401, 403)}},
+        "post": _op("Create an agent (scope agents:write)", {201: _json("Agent", s.AgentObject)}, (400, 403, 415),
+                    body=s.AgentCreate),
+        "get": _op("List agents (scope agents:read)", {200: _json("A page", s.AgentList)}, (400, 403),
+                   params=_PAGE),
     },
     "/v1/agents/{agent_id}": {
-        "get": {"summary": "Get an agent", "parameters": [{**_ID, "name": "agent_id"}],
-                "responses": {"200": _resp("Agent", _ref("Agent")), **_errors(401, 403, 404)}},
-        "patch": {"summary": "Update an agent", "parameters": [{**_ID, "name": "agent_id"}],
-                  "requestBody": {"content": {"application/json": {"schema": _ref("Agent")}}},
-                  "responses": {"200": _resp("Agent", _ref("Agent")), **_errors(400, 401, 403, 404)}},
-        "delete": {"summary": "Delete an agent", "parameters": [{**_ID, "name": "agent_id"}],
-                   "responses": {"200": _resp("Deleted", _ref("Deleted")), **_errors(401, 403, 404)}},
+        "get": _op("Get an agent", {200: _json("Agent", s.AgentObject)}, (403, 404), params=_id("agent_id")),
+        "patch": _op("Update an agent", {200: _json("Agent", s.AgentObject)}, (400, 403, 404, 415),
+                     body=s.AgentUpdate, params=_id("agent_id")),
+        "delete": _op("Delete an agent", {200: _json("Deleted", s.Deleted)}, (403, 404), params=_id("agent_id")),
     },
-    "/v1/realtime": {"get": {"summary": "Realtime session over WebSocket (REALTIME.md)",
-                             "parameters": _AGENT_Q, "responses": {"101": _resp("Switching protocols"),
-                                                                   **_errors(401, 403, 404)}}},
-    "/v1/realtime/calls": {"post": {
-        "summary": "WebRTC: SDP offer in, SDP answer out", "parameters": _AGENT_Q,
-        "requestBody": {"required": True, "content": {"application/sdp": {"schema": {"type": "string"}}}},
-        "responses": {"201": _resp("SDP answer", {"type": "string"}, "application/sdp"),
-                      **_errors(400, 401, 403, 404, 429)}}},
-    "/v1/realtime/calls/{call_id}": {"delete": {
-        "summary": "Hang up a WebRTC call", "parameters": [{**_ID, "name": "call_id"}],
-        "responses": {"200": _resp("Hung up"), **_errors(401, 404)}}},
-    "/v1/realtime/calls/{call_id}/hangup": {"post": {
-        "summary": "Hang up a WebRTC call (OpenAI-style)", "parameters": [{**_ID, "name": "call_id"}],
-        "responses": {"200": _resp("Hung up"), **_errors(401, 404)}}},
-    "/v1/realtime/client_secrets": {"post": {
-        "summary": "Short-lived browser secret for one agent",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"agent": {"type": "string"}}}}}},
-        "responses": {"200": _resp("Secret", _ref("ClientSecret")), **_errors(400, 401, 403, 404)}}},
-    "/v1/telephony/twilio": {"get": {
-        "summary": "Twilio Media Streams WebSocket", "security": [],
-        "parameters": [*_AGENT_Q, {"name": "token", "in": "query", "schema": {"type": "string"}}],
-        "responses": {"101": _resp("Switching protocols")}}},
+    "/v1/realtime": {"get": _op("Realtime session over WebSocket (REALTIME.md)",
+                                {101: _resp("Switching protocols")}, (403, 404), params=_AGENT_Q)},
+    "/v1/realtime/calls": {"post": _op(
+        "WebRTC: SDP offer in, SDP answer out", {201: _resp("SDP answer", _SDP, "application/sdp")},
+        (400, 403, 404, 415), body=_SDP, body_type="application/sdp", params=_AGENT_Q)},
+    "/v1/realtime/calls/{call_id}": {"delete": _op(
+        "Hang up a WebRTC call", {200: _json("Hung up", s.CallEnded)}, (403, 404), params=_id("call_id"))},
+    "/v1/realtime/calls/{call_id}/hangup": {"post": _op(
+        "Hang up a WebRTC call (OpenAI-style)", {200: _json("Hung up", s.CallEnded)}, (403, 404),
+        params=_id("call_id"))},
+    "/v1/realtime/client_secrets": {"post": _op(
+        "Short-lived browser secret for one agent", {200: _json("Secret", s.ClientSecret)}, (400, 403, 404, 415),
+        body=s.ClientSecretRequest)},
+    "/v1/telephony/twilio": {"get": _op(
+        "Twilio Media Streams WebSocket (authenticated by the agent's telephony token)",
+        {101: _resp("Switching protocols")}, public=True,
+        params=[*_AGENT_Q, {"name": "token", "in": "query", "schema": {"type": "string"}}])},
 }
 
 
-def build_spec(mounted: set[str]) -> dict[str, Any]:
+def components() -> dict[str, Any]:
+    """Every model's JSON Schema, with the quality fields described from the contract."""
+    _, top = models_json_schema([(m, "validation") for m in (*_REQUESTS, *_RESPONSES)], ref_template=_REF)
+    found: dict[str, Any] = top.get("$defs", {})
+    quality = found.get("QualityValues", {})
+    for name in QUALITY_FIELDS:
+        quality.get("properties", {}).get(name, {})["description"] = quality_meta(name)["description"]
+    return found
+
+
+def build_spec(mounted: set[str], max_speech_chars: int = 4096) -> dict[str, Any]:
+    schemas = components()
+    schemas["SpeechRequest"]["properties"]["input"]["maxLength"] = max_speech_chars
     return {
         "openapi": "3.1.0",
         "info": {"title": "agent-server", "version": agent_server.__version__,
                  "description": "Self-hosted realtime voice platform: voice cloning, speech, agents."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": SCHEMAS},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
         "paths": {p: v for p, v in PATHS.items() if p in mounted},
     }
 
@@ -184,7 +174,11 @@ def mounted_paths(app: Any) -> set[str]:
 
 
 async def openapi_json(request: Request) -> JSONResponse:
-    return JSONResponse(build_spec(mounted_paths(request.app)))
+    spec = getattr(request.app.state, "openapi", None)
+    if spec is None:  # built once per app: the routes and limits do not change while it runs
+        spec = build_spec(mounted_paths(request.app), request.app.state.ctx.settings.limits.max_speech_chars)
+        request.app.state.openapi = spec
+    return JSONResponse(spec)
 
 
 routes = [Route("/openapi.json", openapi_json, methods=["GET"])]

@@ -17,48 +17,34 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from agent_server.api.bodies import parse
 from agent_server.api.common import ctx_of, json_body, principal
+from agent_server.api.schemas import SpeechRequest
 from agent_server.context import ServerContext
 from agent_server.errors import BadRequest
 from agent_server.rate_limits import Lease
 from agent_server.speech_stream import SpeechClock, speak
-from voices.encode import FORMATS, MEDIA_TYPES, StreamEncoder, encode_all
-from voices.synthesis import MAX_SPEED, MIN_SPEED, OUTPUT_RATE, plan
+from voices.encode import MEDIA_TYPES, StreamEncoder, encode_all
+from voices.synthesis import OUTPUT_RATE, plan
 from voices.text_normalize import SpokenTooLongError
 
 Chunks = AsyncIterator[tuple[int, np.ndarray]]
 
 
-def _parse(body: dict[str, Any], max_chars: int) -> tuple[str, str, str, float, bool]:
-    text = body.get("input")
-    if not isinstance(text, str) or not text.strip():
-        raise BadRequest("'input' is required: the text to speak (1 to 4096 characters).", param="input")
-    if len(text) > max_chars:
-        raise BadRequest(f"'input' is {len(text)} characters; the maximum is {max_chars}. "
+def _parse(body: dict[str, Any], max_chars: int) -> SpeechRequest:
+    req = parse(SpeechRequest, body)
+    if len(req.input) > max_chars:  # the limit is configured, so it is checked here, not in the schema
+        raise BadRequest(f"'input' is {len(req.input)} characters; the maximum is {max_chars}. "
                          "Split the text into several requests.", param="input", code="input_too_long")
-    voice = body.get("voice")
-    if not isinstance(voice, str) or not voice:
-        raise BadRequest("'voice' is required: a stock voice id (joe) or a ready clone id.", param="voice")
-    fmt = body.get("response_format", "wav") or "wav"
-    if fmt not in FORMATS:
-        raise BadRequest(f"Unknown response_format '{fmt}'; use one of {', '.join(FORMATS)}.",
-                         param="response_format", code="invalid_format")
-    speed = body.get("speed", 1.0)
-    if speed is None:
-        speed = 1.0
-    if isinstance(speed, bool) or not isinstance(speed, int | float) or not (MIN_SPEED <= speed <= MAX_SPEED):
-        raise BadRequest(f"'speed' must be a number from {MIN_SPEED} to {MAX_SPEED}.", param="speed",
-                         code="invalid_speed")
-    stream = body.get("stream", True)
-    if not isinstance(stream, bool):
-        raise BadRequest("'stream' must be true or false.", param="stream")
-    return text, voice, fmt, float(speed), stream
+    return req
 
 
 async def speech(request: Request) -> Response:
     ctx = ctx_of(request)
     who = await principal(request, "audio:speech")
-    text, voice_id, fmt, speed, stream = _parse(await json_body(request), ctx.settings.limits.max_speech_chars)
+    req = _parse(await json_body(request), ctx.settings.limits.max_speech_chars)
+    text, voice_id, fmt, stream = req.input, req.voice, req.response_format or "wav", req.stream
+    speed = 1.0 if req.speed is None else req.speed
     voice = await ctx.profiles.resolve(who.tenant, voice_id)
     try:
         pieces = [(0, piece) for piece in plan(text, speed)]

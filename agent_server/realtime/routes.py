@@ -10,7 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from agent_server.api.agents import load_agent
+from agent_server.api.bodies import parse
 from agent_server.api.common import ctx_of, json_body, principal, read_body
+from agent_server.api.schemas import ClientSecretRequest
 from agent_server.auth import create_key
 from agent_server.errors import ApiError, BadRequest, Forbidden, NotFound, UnsupportedMediaType
 from agent_server.realtime.opening import open_session
@@ -30,16 +32,15 @@ async def client_secrets(request: Request) -> JSONResponse:
     await ctx.limiter.hit("client_secret_limit", per_min, "minute", who.key_id,
                           f"This key has minted {per_min} client secrets in the last minute (the limit); "
                           "mint one per browser session, when it starts.")
-    body = await json_body(request)
-    session = body.get("session") if isinstance(body.get("session"), dict) else {}
-    agent_id = body.get("agent") or session.get("agent") or session.get("model")
+    body = parse(ClientSecretRequest, await json_body(request))
+    session = body.session or {}
+    agent_id = body.agent or session.get("agent") or session.get("model")
     if not isinstance(agent_id, str) or not agent_id:
         raise BadRequest("Give the agent: {\"agent\": \"agent_...\"}.", param="agent", code="missing_agent")
     agent = await load_agent(ctx, who.tenant, agent_id)
     ttl = ctx.settings.realtime.client_secret_ttl_s
-    expires = body.get("expires_after")
-    if isinstance(expires, dict) and isinstance(expires.get("seconds"), int) and 10 <= expires["seconds"] <= ttl:
-        ttl = expires["seconds"]
+    if body.expires_after is not None and 10 <= body.expires_after.seconds <= ttl:
+        ttl = body.expires_after.seconds
     secret, key = await create_key(ctx.store, who.tenant, ["realtime"], f"client secret for {agent_id}",
                                    ttl_s=ttl, agent=agent_id, parent=who.key_id)
     return JSONResponse({"value": secret, "expires_at": key.expires_at, "agent": agent_id,

@@ -31,6 +31,16 @@ def _codes(node: ast.expr | None) -> list[str]:
     return []
 
 
+def _refusal_codes(node: ast.Call) -> list[str]:
+    out = _codes(node.args[0]) if node.args else []
+    for kw in node.keywords:
+        if kw.arg == "code":
+            out += _codes(kw.value)
+        if kw.arg == "codes" and isinstance(kw.value, ast.Dict):
+            out += [c for v in kw.value.values for c in _codes(v)]
+    return out
+
+
 def server_codes() -> set[tuple[int, str]]:
     statuses = _statuses()
     found = {(cls.status, cls.code) for cls in vars(errors).values()
@@ -43,6 +53,9 @@ def server_codes() -> set[tuple[int, str]]:
             if name in _LIMITER_CALLS and "limiter" in ast.unparse(node.func):
                 # The limiter answers 429 with the limit's name (its first argument) as the code.
                 found |= {(429, c) for c in _codes(node.args[0] if node.args else None)}
+                continue
+            if name == "Refusal":  # a schema field's answer to a bad value: always 400
+                found |= {(400, c) for c in _refusal_codes(node)}
                 continue
             if name not in statuses:
                 continue
