@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
+from api_contract import QualityValues
 from pyai.failures import fix_for
 
 __all__ = ["Agent", "DeletedObject", "Page", "Voice", "VoiceFailure", "VoiceQuality"]
@@ -65,21 +66,9 @@ class _Model:
 
 
 @dataclass(kw_only=True)
-class VoiceQuality(_Model):
-    """What the quality gate measured on the reference clip (API.md's ``quality``)."""
-
-    duration_s: float | None = None
-    speech_s: float | None = None
-    effective_bandwidth_hz: float | None = None
-    snr_db: float | None = None
-    speakers: int | None = None
-    music: float | None = None
-    reverb_c50_db: float | None = None
-    clipped_fraction: float | None = None
-    level_spread_db: float | None = None
-    longest_silence_s: float | None = None
-    language: str | None = None
-    language_confidence: float | None = None
+class VoiceQuality(_Model, QualityValues):
+    """What the quality gate measured on the reference clip (API.md's ``quality``); the
+    fields are the contract's (:class:`api_contract.QualityValues`), shared with the server."""
 
 
 @dataclass(kw_only=True)

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from api_contract import FAILURES, QUALITY_FIELDS, quality_meta
 from pyai.cli.common import (
     JsonFlag,
     _api_errors,
@@ -27,35 +28,10 @@ from pyai.client import PyAI
 from pyai.failures import fix_for
 from pyai.types import Voice, VoiceQuality
 
-_FAILURE_METRIC = {
-    "insufficient_bandwidth": "effective_bandwidth_hz",
-    "clip_too_short": "speech_s",
-    "clip_too_long": "speech_s",
-    "no_speech": "speech_s",
-    "multiple_speakers": "speakers",
-    "too_noisy": "snr_db",
-    "background_music": "music",
-    "reverberant": "reverb_c50_db",
-    "clipping": "clipped_fraction",
-    "inconsistent_level": "level_spread_db",
-    "long_silence": "longest_silence_s",
-    "non_english": "language",
-}
-
-_QUALITY_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("duration_s", "Duration", "{:.1f} s"),
-    ("speech_s", "Speech", "{:.1f} s"),
-    ("effective_bandwidth_hz", "Effective bandwidth", "{:,.0f} Hz"),
-    ("snr_db", "SNR", "{:.1f} dB"),
-    ("speakers", "Speakers", "{}"),
-    ("music", "Music", "{:.2f}"),
-    ("reverb_c50_db", "Reverb (C50)", "{:.1f} dB"),
-    ("clipped_fraction", "Clipped", "{:.2%}"),
-    ("level_spread_db", "Level spread", "{:.1f} dB"),
-    ("longest_silence_s", "Longest silence", "{:.1f} s"),
-    ("language", "Language", "{}"),
-    ("language_confidence", "Language confidence", "{:.2f}"),
-)
+# The measurement a failure code points at, and how each quality field reads: the contract's.
+_FAILURE_METRIC = {code: failure.measure for code, failure in FAILURES.items()}
+_QUALITY_ROWS: tuple[tuple[str, str, str], ...] = tuple(
+    (name, quality_meta(name)["label"], quality_meta(name)["fmt"]) for name in QUALITY_FIELDS)
 
 
 def _fmt(fmt: str, value: Any) -> str:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
+from api_contract import QUALITY_FIELDS  # API.md's Voice.quality, always present once measured
 from voices.gate import bandwidth, clipping, language, level, logistic, music, noise, reverb, speakers, vad
 from voices.gate.dsp import ANALYSIS_RATE, to_analysis_rate
 from voices.gate.messages import message
@@ -49,12 +50,6 @@ _BORDERLINE = {
     "music": 0.1, "speaker_similarity": 0.03, "two_voice_score": 0.2, "language_confidence": 0.2,
 }
 
-# The public quality fields (API.md's Voice.quality), always present once measured.
-QUALITY_FIELDS = (
-    "duration_s", "speech_s", "effective_bandwidth_hz", "snr_db", "speakers", "music",
-    "reverb_c50_db", "clipped_fraction", "level_spread_db", "longest_silence_s", "language",
-    "language_confidence",
-)
 
 
 def _prepare(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
