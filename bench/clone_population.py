@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import sys
 import time
@@ -44,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import clone_quality as cq
 import population
 
-from voices import synthesis
+from voices import base_voice, loudness, synthesis
 from voices.methods import DEFAULT_METHOD, PREVIOUS_METHOD
 from voices.profile import build_profile, speaker_embedding
 from voices.synthesis import OUTPUT_RATE, synthesize
@@ -55,23 +56,49 @@ BASE = "base (joe, unconverted)"
 MALE_BELOW_HZ = 165.0
 
 
-class CpuReading(cq.SameReading):
-    """:class:`clone_quality.SameReading` that also charges a replayed reading's CPU time."""
+class CpuReading:
+    """Base-voice readings kept per speaker, as :class:`clone_quality.SameReading` keeps
+    Piper's (every method converts the same audio), for any base voice
+    (``synthesis.base_reading``); a replayed reading is charged the CPU time it took."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.cpu: dict[tuple[str, float], float] = {}
+        self.real = synthesis.base_reading
+        self.kept: dict[tuple[str, str, float], tuple[np.ndarray, np.ndarray, float]] = {}
         self.replayed_cpu = 0.0
 
-    def __call__(self, text: str, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        key = (text, speed)
-        if key in self.cpu:
-            self.replayed_cpu += self.cpu[key]
-            return super().__call__(text, speed)
-        c = time.process_time()
-        out = super().__call__(text, speed)
-        self.cpu[key] = time.process_time() - c
-        return out
+    def __call__(self, voice: str, text: str, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        key = (voice, text, speed)
+        if key in self.kept:
+            self.replayed_cpu += self.kept[key][2]
+        else:
+            c = time.process_time()
+            audio, labels = self.real(voice, text, speed)
+            self.kept[key] = (audio, labels, time.process_time() - c)
+        audio, labels, _ = self.kept[key]
+        return audio.copy(), labels.copy()
+
+
+def base_voice_audio(text: str, voice: str) -> np.ndarray:
+    """A base voice unconverted, read anew, as ``synthesize(text, None)`` reads Piper."""
+    parts = []
+    pieces = synthesis.plan(text)
+    for i, piece in enumerate(pieces):
+        if i and pieces[i - 1][-1] in ".!?":
+            parts.append(synthesis.gap())
+        parts.append(loudness.normalize_level(synthesis.base_reading(voice, piece)[0]))
+    return np.concatenate(parts)
+
+
+def system_name(method: str, mode: str) -> str:
+    """A method's row: its name for Piper-based profiles (as before), tagged otherwise."""
+    return method if mode == base_voice.PIPER else f"{method} @{mode}"
+
+
+def first_chunk_s(text: str, profile: Any) -> float:
+    """Wall time to a cloned voice's first chunk of ``text`` (a fresh reading)."""
+    t = time.perf_counter()
+    next(iter(synthesis.synthesize_stream(text, profile)))
+    return time.perf_counter() - t
 
 
 @dataclass
@@ -148,6 +175,11 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=len(cq.SENTENCES), help="how many of the bench sentences")
     ap.add_argument("--speakers", default="", help="comma-separated judged speakers to enroll (default: all)")
     ap.add_argument("--enroll-seconds", type=float, default=10.0)
+    ap.add_argument("--latency", type=int, default=0,
+                    help="time the first chunk of this many sentences per enrolled speaker and base mode")
+    ap.add_argument("--bases", default=base_voice.PIPER,
+                    help=f"comma-separated base voice modes ({', '.join(base_voice.MODES)}): each enrolls its "
+                         "own profile and converts every method (rows tagged @mode); Piper's base is the WER reference")
     ap.add_argument("--json", default="", help="write every output's scores here")
     args = ap.parse_args()
     t0 = time.time()
@@ -172,7 +204,12 @@ def main() -> None:
     enrolled = [j for j in judged if not chosen or j.speaker.name in chosen]
     sentences = cq.SENTENCES[: args.sentences]
     methods = [m for m in args.methods.split(",") if m]
-    systems = [BASE, *methods]
+    modes = [base_voice.check_mode(m) for m in args.bases.split(",") if m]
+    systems = [BASE]
+    for mode in modes:
+        if mode != base_voice.PIPER:
+            systems.append(system_name("base", mode))
+        systems.extend(system_name(m, mode) for m in methods)
     print(f"{len(pool)} speakers in the identification set ({len(judged)} judged, {len(impostors)} impostors), "
           f"{len(enrolled)} enrolled; setup {time.time() - t0:.0f} s", file=sys.stderr)
 
@@ -180,13 +217,11 @@ def main() -> None:
     records = []
     cpu = {name: [0.0, 0.0] for name in systems}  # synthesis CPU s, audio s
     enroll_times = []
+    latency: dict[str, list[float]] = {}  # first chunk, wall s, per base mode
+    chosen_voice: dict[str, list[str]] = {}
     for j in enrolled:
         spk = j.speaker
         idx = names.index(spk.name)
-        t = time.perf_counter()
-        profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=transcripts[spk.name])
-        enroll_times.append(time.perf_counter() - t)
-        same = CpuReading()
         outs: list[tuple[str, int, np.ndarray]] = []
         for k, text in enumerate(sentences):
             c = time.process_time()
@@ -194,18 +229,37 @@ def main() -> None:
             cpu[BASE][0] += time.process_time() - c
             cpu[BASE][1] += len(y) / OUTPUT_RATE
             outs.append((BASE, k, y))
-        synthesis.piper_reading = same  # type: ignore[assignment]
-        try:
-            for method in methods:
-                profile.method = method
+        for mode in modes:
+            t = time.perf_counter()
+            profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=transcripts[spk.name], base_voice=mode)
+            if mode == modes[0]:
+                enroll_times.append(time.perf_counter() - t)
+            chosen_voice.setdefault(mode, []).append(profile.base_voice)
+            if mode != base_voice.PIPER:
+                name = system_name("base", mode)
                 for k, text in enumerate(sentences):
-                    c, replayed = time.process_time(), same.replayed_cpu
-                    y = synthesize(text, profile)
-                    cpu[method][0] += time.process_time() - c + same.replayed_cpu - replayed
-                    cpu[method][1] += len(y) / OUTPUT_RATE
-                    outs.append((method, k, y))
-        finally:
-            synthesis.piper_reading = same.real  # type: ignore[assignment]
+                    c = time.process_time()
+                    y = base_voice_audio(text, profile.base_voice)
+                    cpu[name][0] += time.process_time() - c
+                    cpu[name][1] += len(y) / OUTPUT_RATE
+                    outs.append((name, k, y))
+            if methods and args.latency:
+                profile.method = methods[0]
+                latency.setdefault(mode, []).extend(first_chunk_s(text, profile) for text in sentences[:args.latency])
+            same = CpuReading()
+            synthesis.base_reading = same  # type: ignore[assignment]
+            try:
+                for method in methods:
+                    profile.method = method
+                    name = system_name(method, mode)
+                    for k, text in enumerate(sentences):
+                        c, replayed = time.process_time(), same.replayed_cpu
+                        y = synthesize(text, profile)
+                        cpu[name][0] += time.process_time() - c + same.replayed_cpu - replayed
+                        cpu[name][1] += len(y) / OUTPUT_RATE
+                        outs.append((name, k, y))
+            finally:
+                synthesis.base_reading = same.real  # type: ignore[assignment]
         line = []
         for system, k, y in outs:
             sims = cent @ speaker_embedding(y, OUTPUT_RATE)
@@ -222,7 +276,7 @@ def main() -> None:
             records.append({"speaker": spk.name, "sex": j.sex, "corpus": j.corpus, "system": system, "sentence": k,
                             "target_sim": float(sims[idx]), "nearest": names[int(np.argmax(sims))],
                             "judge": judged_as, "errors": e, "words": n})
-        for system in methods:
+        for system in systems[1:]:
             recs = [r for r in records if r["speaker"] == spk.name and r["system"] == system]
             line.append(f"{system}: sim {np.mean([r['target_sim'] for r in recs]):.2f} "
                         f"id {sum(r['nearest'] == spk.name for r in recs)}/{len(recs)} "
@@ -251,8 +305,15 @@ def main() -> None:
             print(f"| {system} | {label} ({n}) | {total.cells(base_wer)} |")
             if system == BASE:
                 base_wer = total.wer
-    ratios = "  ".join(f"{m}: {cpu[m][0] / max(cpu[m][1], 1e-9) / (cpu[BASE][0] / max(cpu[BASE][1], 1e-9)):.2f}"
-                       for m in methods)
+    per_s = {m: cpu[m][0] / max(cpu[m][1], 1e-9) for m in systems}
+    ratios = "  ".join(f"{m}: {per_s[m] / per_s[BASE]:.2f}" for m in systems[1:])
+    print(f"synthesis CPU s per audio s: {BASE} {per_s[BASE]:.3f}; "
+          + "  ".join(f"{m}: {per_s[m]:.3f}" for m in systems[1:]))
+    for mode, voices in chosen_voice.items():
+        print(f"base voices @{mode}: " + ", ".join(f"{v} x{voices.count(v)}" for v in sorted(set(voices))))
+    for mode, waits in latency.items():
+        print(f"first chunk @{mode} ({methods[0]}, wall, {len(waits)} sentences, machine load "
+              f"{os.getloadavg()[0]:.1f}): median {np.median(waits):.3f} s, max {np.max(waits):.3f} s")
     print(f"synthesis CPU per audio second, cloned/base: {ratios}; enrollment median "
           f"{np.median(enroll_times):.2f} s (wall, clips {args.enroll_seconds:g}-14 s); total {time.time() - t0:.0f} s")
 

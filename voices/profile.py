@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyworld as pw
 
+from voices import base_voice as base_voices
 from voices import conversion, models, phones, warp, world
 from voices.audio_io import resample
 from voices.inline import InlineExecutor
@@ -49,6 +50,14 @@ class VoiceProfile:
     # compare methods on one profile.
     method: str = conversion.DEFAULT_METHOD
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def base_voice(self) -> str:
+        """Which base voice this voice converts (:mod:`voices.base_voice`); Piper unless
+        enrollment chose another."""
+        if "base_voice" in self.extras:
+            return str(self.extras["base_voice"])
+        return base_voices.PIPER
 
     def to_bytes(self) -> bytes:
         arrays: dict[str, np.ndarray] = {
@@ -95,21 +104,21 @@ def speaker_embedding(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return models.speaker_encoder().embed_utterance(wav).astype(np.float32)
 
 
-def base_voice_features(text: str) -> world.Features:
-    """WORLD features of the Piper base voice reading ``text`` (at the conversion rate)."""
-    return world.analyze(base_voice_reading(text)[0])
+def base_voice_features(text: str, voice: str = base_voices.PIPER) -> world.Features:
+    """WORLD features of a base voice reading ``text`` (at the conversion rate)."""
+    return world.analyze(base_voice_reading(text, voice)[0])
 
 
-def base_voice_reading(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Piper reading ``text``: audio and per-sample phone labels (voices.phones)."""
-    from voices.synthesis import piper_reading
+def base_voice_reading(text: str, voice: str = base_voices.PIPER) -> tuple[np.ndarray, np.ndarray]:
+    """A base voice reading ``text``: audio and per-sample phone labels (voices.phones)."""
+    from voices.synthesis import base_reading
 
-    return piper_reading(text)
+    return base_reading(voice, text)
 
 
 def build_profile(
     samples: np.ndarray, sample_rate: int, *, transcript: str = "", exemplars: bool = False,
-    executor: Executor | None = None, embed: bool = True,
+    executor: Executor | None = None, embed: bool = True, base_voice: str = base_voices.PIPER,
 ) -> VoiceProfile:
     """Learn a voice from a reference clip that already passed the quality gate.
 
@@ -127,6 +136,8 @@ def build_profile(
     keys, so profiles written before any of them existed still load (the methods needing
     them fall back). ``embed=False`` leaves the speaker embedding zero: training on a
     corpus (bench/train_voice_prior.py) must not touch the speaker encoder at all.
+    ``base_voice`` is a :mod:`voices.base_voice` mode: which base voice the profile pairs
+    the clip with, chosen from the clip's median F0.
     """
     x = np.asarray(samples, np.float32).reshape(-1)
     if x.size < sample_rate:
@@ -143,19 +154,30 @@ def build_profile(
         embedding = pool.submit(speaker_embedding, x, sample_rate)
     else:
         embedding.set_result(np.zeros(256, np.float32))
-    reading = pool.submit(base_voice_reading, text) if len(text) >= 20 else None
+    mode = base_voices.check_mode(base_voice)
+    voice = base_voices.PIPER
+    reading = None
+    if mode == base_voices.PIPER and len(text) >= 20:
+        reading = pool.submit(base_voice_reading, text, voice)
     target_feats = world.analyze(ref)
     target = conversion.Stats.of(target_feats)
+    if mode != base_voices.PIPER:
+        # The choice needs the clip's F0, so this reading cannot start beside its analysis.
+        voice = base_voices.choose(base_voices.median_f0(target_feats), mode)
+        reading = pool.submit(base_voice_reading, text, voice) if len(text) >= 20 else None
     if not text:
         # The frequency warp and the exemplars need the base voice saying the same words.
         text = _transcribe(ref)
-        reading = pool.submit(base_voice_reading, text) if len(text) >= 20 else None
-    return _learn(ref, target_feats, target, text, reading, embedding, exemplars)
+        reading = pool.submit(base_voice_reading, text, voice) if len(text) >= 20 else None
+    profile = _learn(ref, target_feats, target, text, reading, embedding, exemplars, voice)
+    if voice != base_voices.PIPER:
+        profile.extras["base_voice"] = np.array(voice)
+    return profile
 
 
 def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Stats, text: str,
            reading: Future[tuple[np.ndarray, np.ndarray]] | None, embedding: Future[np.ndarray],
-           exemplars: bool) -> VoiceProfile:
+           exemplars: bool, voice: str = base_voices.PIPER) -> VoiceProfile:
     """The profile's statistics and extras, once the clip is analysed (see build_profile)."""
     source_feats = None
     if reading is not None:
@@ -166,9 +188,9 @@ def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Sta
         except ValueError:
             source_feats = None
     if source_feats is None:
-        source = _generic_source_stats()
+        source = _generic_source_stats(voice)
     extras: dict[str, np.ndarray] = {}
-    generic = _generic_source_stats()
+    generic = _generic_source_stats(voice)
     extras["generic_lf0"] = np.array([generic.lf0_mean, generic.lf0_std], np.float32)
     if exemplars:
         speech_v = world.speech_frames(target_feats) & target_feats.voiced
@@ -247,13 +269,13 @@ def _transcribe(x: np.ndarray) -> str:
         return ""
 
 
-_generic_cache: list[conversion.Stats] = []
+_generic_cache: dict[str, conversion.Stats] = {}
 
 
-def _generic_source_stats() -> conversion.Stats:
-    if not _generic_cache:
-        _generic_cache.append(conversion.Stats.of(base_voice_features(_GENERIC_TEXT)))
-    return _generic_cache[0]
+def _generic_source_stats(voice: str = base_voices.PIPER) -> conversion.Stats:
+    if voice not in _generic_cache:
+        _generic_cache[voice] = conversion.Stats.of(base_voice_features(_GENERIC_TEXT, voice))
+    return _generic_cache[voice]
 
 
 def warm_up() -> None:

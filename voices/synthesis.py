@@ -1,7 +1,8 @@
 """Text to speech, stock or cloned, streamed sentence by sentence at 24 kHz.
 
-Piper (the bundled ``joe`` voice, 22.05 kHz) reads each sentence; the audio is
-resampled to :data:`OUTPUT_RATE` and, for a cloned voice, converted toward the enrolled
+Piper (the bundled ``joe`` voice, 22.05 kHz) or, for a cloned voice enrolled with it,
+Kokoro (:mod:`voices.base_voice`) reads each sentence; the audio is resampled to
+:data:`OUTPUT_RATE` and, for a cloned voice, converted toward the enrolled
 speaker (:mod:`voices.conversion`). :func:`synthesize_stream` is a generator: the first
 chunk is yielded as soon as the first (short) piece is done, and a caller that stops
 iterating stops all further work.
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voices import conversion, loudness, models, phones
+from voices import conversion, kokoro, loudness, models, phones
 from voices.audio_io import resample
+from voices.base_voice import PIPER
 from voices.text_normalize import normalize, split_sentences
 
 if TYPE_CHECKING:
@@ -78,9 +80,19 @@ def plan(text: str, speed: float = 1.0) -> list[str]:
     return pieces
 
 
+def base_reading(voice: str, text: str, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A base voice's reading (:mod:`voices.base_voice`): audio at :data:`OUTPUT_RATE` and
+    per-sample phone labels (Kokoro's are all ``NO_PHONE``)."""
+    if voice == PIPER:
+        return piper_reading(text, speed)
+    audio, labels = kokoro.reading(text, voice, speed)
+    return resample(audio, kokoro.RATE, OUTPUT_RATE), phones.resample_labels(labels, kokoro.RATE, OUTPUT_RATE)
+
+
 def read(piece: str, profile: VoiceProfile | None, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Piper reading one piece at the voice's own pace (blocking; :func:`piper_reading`)."""
-    return piper_reading(piece, speed / _tempo(profile))
+    """The voice's base voice reading one piece at the voice's own pace (blocking)."""
+    voice = profile.base_voice if profile is not None else PIPER
+    return base_reading(voice, piece, speed / _tempo(profile))
 
 
 def gap(speed: float = 1.0) -> np.ndarray:
