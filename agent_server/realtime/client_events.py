@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from agent_server.ids import new_id
-from agent_server.realtime import audio as rt_audio
 from agent_server.realtime import protocol as p
 from agent_server.realtime.pipeline import (
     Transcript,
@@ -31,7 +30,8 @@ class ClientEvents:
     """Handlers of the client events; mixed into the session, whose state they use."""
 
     def state(self) -> p.SessionState:
-        return p.SessionState(self.id, self.agent["id"], self.instructions, self.input_format, self.output_format,
+        t = self.transport
+        return p.SessionState(self.id, self.agent["id"], self.instructions, t.input_format, t.output_format,
                               self.turn_detection, self.create_response, self.voice, self.started_at)
 
     def session_object(self) -> dict[str, Any]:
@@ -66,12 +66,8 @@ class ClientEvents:
         td = event.turn_detection_over(self.turn_detection) if event.turn_detection_given else self.turn_detection
         if event.create_response is not None:
             self.create_response = event.create_response
-        new_in = event.input_format or self.input_format
-        new_out = event.output_format or self.output_format
-        if new_in != self.input_format:
-            self.input_format, self.decoder = new_in, rt_audio.Decoder(new_in)
-        if new_out != self.output_format:
-            self.output_format, self.encoder = new_out, rt_audio.Encoder(new_out)
+        self.transport.set_formats(event.input_format or self.transport.input_format,
+                                   event.output_format or self.transport.output_format)
         self.turn_detection = td
         if td is not None and self.vad is not None:
             self.vad.configure(td["threshold"], td["silence_duration_ms"], td["prefix_padding_ms"])
@@ -80,14 +76,14 @@ class ClientEvents:
         self.emit(self.events.session_updated(self.state()))
 
     def _append(self, event: p.AudioAppend) -> None:
-        if len(event.data) > MAX_APPEND_S * self.decoder.bytes_per_second():
+        if len(event.data) > MAX_APPEND_S * self.transport.input_bytes_per_second():
             self.error("audio_too_large", f"One append may carry at most {MAX_APPEND_S:.0f} s of audio.",
                        event_id=event.event_id)
             return
         try:
-            pcm = self.decoder.decode(event.data)
+            pcm = self.transport.decode(event.data)
         except Exception:
-            self.error("invalid_audio", f"The audio could not be decoded as {self.input_format}.",
+            self.error("invalid_audio", f"The audio could not be decoded as {self.transport.input_format}.",
                        event_id=event.event_id)
             return
         self.push_audio(pcm)
@@ -166,5 +162,5 @@ class ClientEvents:
         if self.active is not None and self.active.status == "in_progress":
             await self._cancel(self.active, "client_cancelled")
         else:
-            await self.transport.clear_audio()
+            await self.transport.clear()
             self.emit(self.events.output_cleared())

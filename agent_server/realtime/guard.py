@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from agent_server.auth import key_problem
@@ -28,8 +27,7 @@ KEY_CHECK_S = 2.0
 CLOSE_GRACE_S = 2.0  # time for the error event and the close to reach the client
 
 
-async def guard(opened: Opened, session: RealtimeSession,
-                on_end: Callable[[], Awaitable[None]] | None = None) -> None:
+async def guard(opened: Opened, session: RealtimeSession) -> None:
     ctx = opened.ctx
     max_s = ctx.settings.realtime.max_session_s
     deadline = time.monotonic() + max_s if max_s > 0 else None
@@ -53,12 +51,11 @@ async def guard(opened: Opened, session: RealtimeSession,
             log.debug("session %s guard check failed: %s", session.id, exc)
             continue
         if reason is not None:
-            await end(session, *reason, on_end=on_end)
+            await end(session, *reason)
             return
 
 
-async def end(session: RealtimeSession, code: str, message: str,
-              on_end: Callable[[], Awaitable[None]] | None = None) -> None:
+async def end(session: RealtimeSession, code: str, message: str) -> None:
     """Tell the client why, then close: through the session's own outbound queue, so
     the error goes out before the close; the transport's loop then ends the session."""
     log.info("session %s ended: %s", session.id, code)
@@ -66,7 +63,7 @@ async def end(session: RealtimeSession, code: str, message: str,
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(session.closed.wait(), CLOSE_GRACE_S)
     if not session.closed.is_set():
-        await (on_end() if on_end is not None else session.close())
+        await session.close()
 
 
 async def _voice_gone(opened: Opened) -> bool:

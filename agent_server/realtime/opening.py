@@ -5,7 +5,6 @@ voice as of now, and a slot under the server's session limit."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,9 +46,9 @@ class Opened:
     _guard: asyncio.Task[None] | None = field(default=None, repr=False)
     _released: bool = False
 
-    def watch(self, session: RealtimeSession, on_end: Callable[[], Awaitable[None]] | None = None) -> None:
+    def watch(self, session: RealtimeSession) -> None:
         """Guard the running session (voice deleted, key revoked, maximum age)."""
-        self._guard = asyncio.create_task(guard(self, session, on_end), name=f"{session.id}-guard")
+        self._guard = asyncio.create_task(guard(self, session), name=f"{session.id}-guard")
 
     async def release(self) -> None:
         """Give back the process and tenant slots (once; later calls do nothing)."""

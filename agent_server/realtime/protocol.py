@@ -244,6 +244,13 @@ def session_object(s: SessionState) -> Json:
     }
 
 
+def audio_delta(event_id: str, response_id: str, item_id: str, data: bytes) -> Json:
+    """``response.output_audio.delta``: built by the transport that encodes the audio,
+    under the id the session gave it when it was queued (:meth:`ServerEvents.next_id`)."""
+    return {"type": "response.output_audio.delta", "event_id": event_id, "response_id": response_id,
+            "item_id": item_id, "output_index": 0, "content_index": 0, "delta": base64.b64encode(data).decode()}
+
+
 def assistant_item(item_id: str, status: str, content: list[Json]) -> Json:
     return {"id": item_id, "object": "realtime.item", "type": "message", "role": "assistant",
             "status": status, "content": content}
@@ -321,12 +328,6 @@ class ServerEvents:
     def transcript_delta(self, response_id: str, item_id: str, delta: str) -> Json:
         return self.event("response.output_audio_transcript.delta", response_id=response_id, item_id=item_id,
                           output_index=0, content_index=0, delta=delta)
-
-    def audio_delta(self, event_id: str, response_id: str, item_id: str, data: bytes) -> Json:
-        """``response.output_audio.delta``; its id is taken when the audio is queued."""
-        return {"type": "response.output_audio.delta", "event_id": event_id, "response_id": response_id,
-                "item_id": item_id, "output_index": 0, "content_index": 0,
-                "delta": base64.b64encode(data).decode()}
 
     def response_finished(self, *, response_id: str, item_id: str, conversation_id: str, status: str,
                           transcript: str, status_details: Json | None, timings: dict[str, float]) -> list[Json]:

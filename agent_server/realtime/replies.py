@@ -1,5 +1,5 @@
 """Reply lifecycle: a reply's pipeline is produced into a small queue, released to the
-speaker (which paces audio out at real time plus :data:`LEAD_S`), and finished,
+speaker (which hands it to the transport, paced there), and finished,
 completed or cancelled, with the transcript of what was actually sent.
 
 A mixin of :class:`agent_server.realtime.session.RealtimeSession`.
@@ -16,7 +16,7 @@ from typing import Any
 
 from agent_server.ids import new_id
 from agent_server.realtime import audio as rt_audio
-from agent_server.realtime.outbound import AudioOut, CloseOut, MarkOut, Outbound
+from agent_server.realtime.outbound import AudioOut
 from agent_server.realtime.pipeline import (
     Frame,
     Pipeline,
@@ -26,7 +26,7 @@ from agent_server.realtime.pipeline import (
     UserAudio,
     UserText,
 )
-from agent_server.realtime.response import LEAD_S, PIECE_S, Piece, Response
+from agent_server.realtime.response import PIECE_S, Piece, Response
 from agent_server.realtime.stages.asr import AsrStage
 from agent_server.realtime.stages.responder import ResponderStage
 from agent_server.realtime.stages.tts import TtsStage
@@ -38,16 +38,6 @@ OUT_RATE = rt_audio.OUT_RATE
 
 class Replies:
     """Producing, speaking, finishing and cancelling replies; mixed into the session."""
-
-    def _drop_queued_audio(self, resp: Response) -> None:
-        kept: list[Outbound] = []
-        while not self._out_q.empty():
-            msg = self._out_q.get_nowait()
-            if isinstance(msg, AudioOut | MarkOut) and msg.response_id == resp.id:
-                continue
-            kept.append(msg)
-        for k in kept:
-            self._out_q.put_nowait(k)
 
     def _tts(self, resp: Response) -> TtsStage:
         return TtsStage(self.profile, self._cpu(resp, "tts"))
@@ -118,11 +108,10 @@ class Replies:
         if resp.created_sent:
             return
         resp.created_sent = True
-        self.emit(self.events.response_created(resp.id, self.id, self.output_format, self.voice))
+        self.emit(self.events.response_created(resp.id, self.id, self.transport.output_format, self.voice))
         self.emit(self.events.output_item_added(resp.id, resp.item_id))
 
     async def _speak(self, resp: Response) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             frame = await resp.queue.get()
             if frame is None:
@@ -149,13 +138,9 @@ class Replies:
                 step = int(PIECE_S * OUT_RATE)
                 for i in range(0, len(frame.audio), step):
                     chunk = frame.audio[i:i + step]
-                    wait = self._play_end - loop.time() - LEAD_S
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                    self._out_q.put_nowait(AudioOut(resp.id, resp.item_id, self.events.next_id(), chunk,
-                                                    piece.add_sent))
-                    self._play_end = max(self._play_end, loop.time()) + len(chunk) / OUT_RATE
-                self._out_q.put_nowait(MarkOut(resp.id, f"{resp.id}.{len(resp.pieces)}"))
+                    await self.transport.play(AudioOut(resp.id, resp.item_id, self.events.next_id(), chunk,
+                                                       piece.add_sent))
+                self.transport.mark(resp.id, f"{resp.id}.{len(resp.pieces)}")
             elif isinstance(frame, ReplyEnd):
                 resp.timings.update(frame.timings)
                 resp.end_call = frame.end_call
@@ -167,8 +152,8 @@ class Replies:
         resp.status = "failed" if resp.error else "completed"
         await self._finish(resp, resp.full_transcript())
         if resp.end_call:
-            await asyncio.sleep(max(0.0, self._play_end - loop.time()) + 0.3)
-            self._out_q.put_nowait(CloseOut("the agent ended the call"))
+            await asyncio.sleep(self.transport.playing_for() + 0.3)
+            self.transport.close_after_queued("the agent ended the call")
 
     async def _finish(self, resp: Response, transcript: str, reason: str | None = None) -> None:
         if transcript:
@@ -189,12 +174,9 @@ class Replies:
         for t in (resp.producer, resp.speaker):
             if t is not None:
                 t.cancel()
-        self._drop_queued_audio(resp)
-        self._play_end = 0.0
         if self.active is resp:
             self.active = None
-        await self.transport.clear_audio()
-        if not self.transport.audio_events:
+        if await self.transport.clear(resp.id):
             self.emit(self.events.output_cleared(resp.id))
         await self._send_created(resp)
         await self._finish(resp, resp.sent_transcript(), reason)

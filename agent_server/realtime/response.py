@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from agent_server.realtime.pipeline import Frame
 
-LEAD_S = 0.2  # audio sent ahead of real time: absorbs network jitter, bounds barge-in tail
 PIECE_S = 0.04  # audio delta size
 DEADLINE_MARGIN_S = 0.3  # about one sentence of TTS on two busy cores
 

@@ -2,7 +2,8 @@
 
 A transport (WebSocket, WebRTC data channel + tracks, Twilio) hands the session client
 events (:meth:`RealtimeSession.handle_event`) and/or raw audio (:meth:`push_audio`) and
-receives server events and audio through the small :class:`Transport` interface.
+hands server events and reply audio to the transport's queue
+(:class:`.transports.base.Transport`), which owns formats, pacing, marks and clearing.
 
 Turn flow with server VAD::
 
@@ -11,7 +12,7 @@ Turn flow with server VAD::
                   ─ stopped ─► committed; the held reply is released to the speaker
                   ─ started while the agent speaks ─► barge-in: reply cancelled
 
-The speaker (:mod:`.replies`) paces audio out at real time plus ``LEAD_S``, so a barge-in leaves at
+The transport paces reply audio at real time plus ``LEAD_S``, so a barge-in leaves at
 most that much audio in the client's buffer; what was never sent is dropped and the
 transcript reported in ``response.done`` is cut to what was sent.
 """
@@ -22,15 +23,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from agent_server.ids import new_id
 from agent_server.realtime import audio as rt_audio
 from agent_server.realtime.client_events import ClientEvents
-from agent_server.realtime.outbound import AudioOut, CloseOut, EventOut, MarkOut, Outbound
 from agent_server.realtime.pipeline import (
     Pipeline,
     ReplyEnd,
@@ -50,6 +49,7 @@ from agent_server.realtime.stages.vad import (
     VadDetector,
     VadEvent,
 )
+from agent_server.realtime.transports.base import Transport
 from agent_server.responders import Message, build_responder
 
 log = logging.getLogger("agent_server.realtime")
@@ -57,29 +57,14 @@ log = logging.getLogger("agent_server.realtime")
 OUT_RATE = rt_audio.OUT_RATE
 
 
-class Transport(Protocol):
-    kind: str
-    # True: audio rides `response.output_audio.delta` events (WebSocket); False: the
-    # transport plays float32 24 kHz itself (WebRTC track, Twilio media).
-    audio_events: bool
-
-    async def send_event(self, event: dict[str, Any]) -> None: ...
-    async def play(self, audio: np.ndarray) -> None: ...
-    # Called once all audio of one reply piece has been played out (Twilio echoes marks).
-    async def mark(self, name: str) -> None: ...
-    async def clear_audio(self) -> None: ...
-    async def close(self, code: int = 1000, reason: str = "") -> None: ...
-
-
 class RealtimeSession(ClientEvents, Replies):
     """Session state, its lifecycle, the outbound queue and server-VAD turn taking;
     client events live in :mod:`.client_events`, the reply lifecycle in :mod:`.replies`."""
 
-    def __init__(self, *, resources: RealtimeResources, run_cpu: Callable[..., Awaitable[Any]],
-                 agent: dict[str, Any], profile: Any, transport: Transport, voice: str) -> None:
+    def __init__(self, *, resources: RealtimeResources, agent: dict[str, Any], profile: Any, transport: Transport,
+                 voice: str) -> None:
         self.id = new_id("sess")
         self.res = resources
-        self.run_cpu = run_cpu
         self.agent = agent
         self.profile = profile
         self.transport = transport
@@ -87,10 +72,6 @@ class RealtimeSession(ClientEvents, Replies):
         self.instructions: str = agent.get("instructions") or ""
         self.turn_detection: dict[str, Any] | None = agent.get("turn_detection")
         self.create_response = True
-        self.input_format = "audio/pcm"
-        self.output_format = "audio/pcm"
-        self.decoder = rt_audio.Decoder(self.input_format)
-        self.encoder = rt_audio.Encoder(self.output_format)
         self.responder = build_responder(agent.get("responder"), self.instructions,
                                          knowledge=agent.get("knowledge") or "", name=agent.get("name") or "")
         self.history: list[Message] = []
@@ -98,7 +79,6 @@ class RealtimeSession(ClientEvents, Replies):
         self.vad: VadDetector | None = None
         self._in_q: asyncio.Queue[np.ndarray] = asyncio.Queue()
         self.events = ServerEvents(self.id)
-        self._out_q: asyncio.Queue[Outbound] = asyncio.Queue()
         self._ptt: list[np.ndarray] = []
         self._ptt_len = 0
         self._pending_user: str | None = None
@@ -106,7 +86,6 @@ class RealtimeSession(ClientEvents, Replies):
         self.active: Response | None = None  # released, being spoken
         self.spec: Response | None = None  # speculative, held
         self._tasks: list[asyncio.Task[Any]] = []
-        self._play_end = 0.0
         self._user_item: str | None = None
         self.closed = asyncio.Event()
         self._closing = False
@@ -143,7 +122,7 @@ class RealtimeSession(ClientEvents, Replies):
             if time.monotonic() - self._last_input >= limit:
                 self.error("session_idle_timeout", f"No audio or events from the client for {limit:.0f} s; "
                            "the session was closed. Open a new one to talk again.")
-                self._out_q.put_nowait(CloseOut("idle timeout"))
+                self.transport.close_after_queued("idle timeout")
                 return
 
     async def close(self) -> None:
@@ -179,12 +158,12 @@ class RealtimeSession(ClientEvents, Replies):
         """Tell the client why the session ends, then close the connection (after
         everything already queued)."""
         self.error(code, message)
-        self._out_q.put_nowait(CloseOut(code))
+        self.transport.close_after_queued(code)
 
     # ---- outbound ----------------------------------------------------------------------
 
     def emit(self, event: Json) -> None:
-        self._out_q.put_nowait(EventOut(event))
+        self.transport.send_event(event)
 
     def error(self, code: str, message: str, *, type_: str = "invalid_request_error",
               event_id: str | None = None, param: str | None = None) -> None:
@@ -192,22 +171,7 @@ class RealtimeSession(ClientEvents, Replies):
 
     async def _writer(self) -> None:
         try:
-            while True:
-                msg = await self._out_q.get()
-                if isinstance(msg, EventOut):
-                    await self.transport.send_event(msg.event)
-                elif isinstance(msg, AudioOut):
-                    if self.transport.audio_events:
-                        await self.transport.send_event(self.events.audio_delta(
-                            msg.event_id, msg.response_id, msg.item_id, self.encoder.encode(msg.audio)))
-                    else:
-                        await self.transport.play(msg.audio)
-                    msg.on_sent(len(msg.audio))
-                elif isinstance(msg, MarkOut):
-                    await self.transport.mark(msg.name)
-                elif isinstance(msg, CloseOut):
-                    await self.transport.close(msg.code, msg.reason)
-                    return
+            await self.transport.run()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the client went away mid-write

@@ -25,15 +25,16 @@ import json
 import logging
 from typing import Any
 
-import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from agent_server.api.agents import TELEPHONY_PREFIX, telephony_principal
 from agent_server.api.common import ctx_of
 from agent_server.errors import ApiError, Unauthorized, store_error, store_unavailable
-from agent_server.realtime.audio import Decoder, Encoder
 from agent_server.realtime.opening import Opened, open_session
+from agent_server.realtime.outbound import AudioOut
 from agent_server.realtime.session import RealtimeSession
+from agent_server.realtime.transports.base import Transport
+from agent_server.realtime.transports.lifecycle import serve
 
 log = logging.getLogger("agent_server.realtime")
 FRAME_BYTES = 160  # 20 ms of μ-law at 8 kHz
@@ -42,16 +43,14 @@ ULAW_SILENCE = b"\xff"
 START_TIMEOUT_S = 5.0
 
 
-class TwilioTransport:
-    kind = "twilio"
-    audio_events = False
+class TwilioTransport(Transport):
+    """Twilio's own messages; the call's audio is μ-law 8 kHz both ways."""
 
     def __init__(self, ws: WebSocket, stream_sid: str) -> None:
+        super().__init__("audio/pcmu", "audio/pcmu")
         self.ws = ws
         self.stream_sid = stream_sid
-        self.encoder = Encoder("audio/pcmu")
-        self._rest = b""
-        self.played: list[str] = []  # mark names Twilio echoed back, in order
+        self._rest = b""  # encoded audio short of a whole 20 ms frame
 
     async def _send(self, msg: dict[str, Any]) -> None:
         await self.ws.send_text(json.dumps(msg, separators=(",", ":")))
@@ -61,17 +60,18 @@ class TwilioTransport:
             await self._send({"event": "media", "streamSid": self.stream_sid,
                               "media": {"payload": base64.b64encode(data[i:i + FRAME_BYTES]).decode()}})
 
-    async def send_event(self, event: dict[str, Any]) -> None:
+    async def write_event(self, event: dict[str, Any]) -> None:
+        # A phone has no use for server events; only errors are worth a log line.
         if event.get("type") == "error":
             log.info("twilio stream %s: %s", self.stream_sid, event["error"].get("message"))
 
-    async def play(self, audio: np.ndarray) -> None:
-        data = self._rest + self.encoder.encode(audio)
+    async def write_audio(self, msg: AudioOut) -> None:
+        data = self._rest + self.encoder.encode(msg.audio)
         cut = len(data) - len(data) % FRAME_BYTES
         self._rest = data[cut:]
         await self._media(data[:cut])
 
-    async def mark(self, name: str) -> None:
+    async def write_mark(self, name: str) -> None:
         # A piece rarely ends on a 20 ms boundary: pad its tail with silence so the
         # mark really follows all of its audio.
         if self._rest:
@@ -79,9 +79,10 @@ class TwilioTransport:
             self._rest = b""
         await self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
 
-    async def clear_audio(self) -> None:
+    async def clear_playback(self) -> bool:
         self._rest = b""
         await self._send({"event": "clear", "streamSid": self.stream_sid})
+        return True
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if self.ws.application_state == WebSocketState.CONNECTED:
@@ -136,34 +137,23 @@ async def twilio_websocket(ws: WebSocket) -> None:
         await ws.close(1008, exc.message[:120])
         return
     transport = TwilioTransport(ws, sid)
-    decoder = Decoder("audio/pcmu")
-    try:
-        session = RealtimeSession(resources=opened.res, run_cpu=opened.ctx.run_cpu, agent=opened.agent,
-                                  profile=opened.profile, transport=transport, voice=opened.voice)
-        session.input_format = session.output_format = "audio/pcmu"
-        await session.start()
-        opened.watch(session)
-        try:
-            while not session.closing:
-                msg = json.loads(await ws.receive_text())
-                if not isinstance(msg, dict):
-                    continue
-                event = msg.get("event")
-                if event == "media":
-                    media = msg.get("media") if isinstance(msg.get("media"), dict) else {}
-                    with contextlib.suppress(binascii.Error, ValueError, TypeError):
-                        session.push_audio(decoder.decode(base64.b64decode(media.get("payload", ""), validate=True)))
-                elif event == "mark":
-                    mark = msg.get("mark") if isinstance(msg.get("mark"), dict) else {}
-                    if isinstance(mark.get("name"), str):
-                        transport.played.append(mark["name"])
-                        session.touch()
-                elif event == "stop":
-                    break
-        except (WebSocketDisconnect, ValueError, RuntimeError):
-            pass
-        finally:
-            await session.close()
-            await transport.close()
-    finally:
-        await opened.release()
+
+    async def receive(session: RealtimeSession) -> None:
+        while True:
+            msg = json.loads(await ws.receive_text())
+            if not isinstance(msg, dict):
+                continue
+            event = msg.get("event")
+            if event == "media":
+                media = msg.get("media") if isinstance(msg.get("media"), dict) else {}
+                with contextlib.suppress(binascii.Error, ValueError, TypeError):
+                    session.push_audio(transport.decode(base64.b64decode(media.get("payload", ""), validate=True)))
+            elif event == "mark":
+                # Our mark echoed: the call is alive and has played up to that piece.
+                mark = msg.get("mark") if isinstance(msg.get("mark"), dict) else {}
+                if isinstance(mark.get("name"), str):
+                    session.touch()
+            elif event == "stop":
+                return
+
+    await serve(opened, transport, receive)

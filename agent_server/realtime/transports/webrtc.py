@@ -24,7 +24,10 @@ from aiortc.mediastreams import MediaStreamError
 from agent_server.ids import new_id
 from agent_server.realtime.audio import IN_RATE, OUT_RATE, to_s16
 from agent_server.realtime.opening import Opened
+from agent_server.realtime.outbound import AudioOut
 from agent_server.realtime.session import RealtimeSession
+from agent_server.realtime.transports.base import Transport
+from agent_server.realtime.transports.lifecycle import new_session, serve
 
 log = logging.getLogger("agent_server.realtime")
 RTC_RATE = 48000
@@ -72,15 +75,17 @@ class AgentAudioTrack(MediaStreamTrack):
         return frame
 
 
-class WebRTCTransport:
-    kind = "webrtc"
-    audio_events = False
+class WebRTCTransport(Transport):
+    """Events on the ``oai-events`` data channel (held until it opens); reply audio
+    pushed into our track, which aiortc paces out itself."""
 
     def __init__(self, pc: RTCPeerConnection, track: AgentAudioTrack) -> None:
+        super().__init__()
         self.pc = pc
         self.track = track
         self.channel: Any = None
         self._backlog: list[str] = []
+        self._close: asyncio.Future[None] | None = None
 
     def attach(self, channel: Any) -> None:
         self.channel = channel
@@ -88,49 +93,74 @@ class WebRTCTransport:
             channel.send(msg)
         self._backlog = []
 
-    async def send_event(self, event: dict[str, Any]) -> None:
+    async def write_event(self, event: dict[str, Any]) -> None:
         msg = json.dumps(event, separators=(",", ":"))
         if self.channel is not None and self.channel.readyState == "open":
             self.channel.send(msg)
         else:
             self._backlog.append(msg)
 
-    async def play(self, audio: np.ndarray) -> None:
-        self.track.push(audio)
+    async def write_audio(self, msg: AudioOut) -> None:
+        self.track.push(msg.audio)
 
-    async def mark(self, name: str) -> None:  # playback progress is not reported here
-        return None
-
-    async def clear_audio(self) -> None:
+    async def clear_playback(self) -> bool:
         self.track.clear()
+        return True
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        await self.pc.close()
+        # One close, shielded: the peer connection reports "closed" halfway through its
+        # close, which ends the call and cancels the writer that may be the one closing
+        # it; a close cut off there would never finish, and later ones wait for it.
+        if self._close is None:
+            self._close = asyncio.ensure_future(self.pc.close())
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self._close)
 
 
 class Call:
+    """One WebRTC call: the peer connection and its session, run by
+    :func:`..lifecycle.serve` from the answer until the peer leaves or hangs up."""
+
     def __init__(self, opened: Opened, pc: RTCPeerConnection, session: RealtimeSession) -> None:
         self.id = new_id("rtc")
         self.opened = opened
         self.pc = pc
         self.session = session
-        self._done = False
-        self.tasks: list[asyncio.Task[Any]] = []
-        self.watchdog: asyncio.Future[None] | None = None  # not in tasks: it may be what calls end()
+        self.connected = asyncio.Event()
+        self.ended = asyncio.Event()
+        self.tasks: list[asyncio.Task[Any]] = []  # the peer's audio and events, fed to the session
+        self.task: asyncio.Task[None] | None = None
+
+    async def _wait_connected(self, timeout_s: float) -> bool:
+        # A peer that never connects (an offer without candidates, a browser that went
+        # away) must not keep its session slot: nothing else would ever end the call.
+        waits = [asyncio.ensure_future(self.connected.wait()), asyncio.ensure_future(self.ended.wait())]
+        try:
+            await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+        if not self.connected.is_set() and not self.ended.is_set():
+            log.info("call %s: no connection within %.0f s, dropped", self.id, timeout_s)
+        return self.connected.is_set() and not self.ended.is_set()
+
+    async def _until_ended(self, session: RealtimeSession) -> None:
+        await self.ended.wait()
+
+    async def run(self, timeout_s: float) -> None:
+        try:
+            await serve(self.opened, self.session.transport, self._until_ended,
+                        accept=lambda: self._wait_connected(timeout_s), session=self.session)
+        finally:
+            for t in self.tasks:
+                t.cancel()
+            self.opened.ctx.extras.get("realtime_calls", {}).pop(self.id, None)
 
     async def end(self) -> None:
-        if self._done:
-            return
-        self._done = True
-        for t in self.tasks:
-            t.cancel()
-        if self.watchdog is not None and self.watchdog is not asyncio.current_task():
-            self.watchdog.cancel()
-        await self.session.close()
-        with contextlib.suppress(Exception):
-            await self.pc.close()
-        await self.opened.release()
-        self.opened.ctx.extras.get("realtime_calls", {}).pop(self.id, None)
+        """Hang up; returns once the session is closed and its slot given back."""
+        self.ended.set()
+        if self.task is not None and self.task is not asyncio.current_task():
+            await asyncio.shield(self.task)
 
 
 async def _consume(track: MediaStreamTrack, session: RealtimeSession) -> None:
@@ -150,24 +180,8 @@ async def answer_call(opened: Opened, offer_sdp: str) -> tuple[Call, str]:
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     track = AgentAudioTrack()
     transport = WebRTCTransport(pc, track)
-    session = RealtimeSession(resources=opened.res, run_cpu=opened.ctx.run_cpu, agent=opened.agent,
-                              profile=opened.profile, transport=transport, voice=opened.voice)
+    session = new_session(opened, transport)
     call = Call(opened, pc, session)
-    started = asyncio.Event()
-
-    async def start_once() -> None:
-        if not started.is_set():
-            started.set()
-            await session.start()
-            opened.watch(session, call.end)
-
-    async def connect_or_drop(timeout_s: float) -> None:
-        # A peer that never connects (an offer without candidates, a browser that went
-        # away) must not keep its session slot: nothing else would ever end the call.
-        await asyncio.sleep(timeout_s)
-        if not started.is_set():
-            log.info("call %s: no connection within %.0f s, dropped", call.id, timeout_s)
-            await call.end()
 
     @pc.on("datachannel")
     def on_channel(channel: Any) -> None:
@@ -185,17 +199,21 @@ async def answer_call(opened: Opened, offer_sdp: str) -> tuple[Call, str]:
             call.tasks.append(asyncio.ensure_future(_consume(remote, session)))
 
     @pc.on("connectionstatechange")
-    async def on_state() -> None:
+    def on_state() -> None:
         if pc.connectionState == "connected":
-            await start_once()
+            call.connected.set()
         elif pc.connectionState in ("failed", "closed"):
-            await call.end()
+            call.ended.set()
 
-    await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-    # addTrack reuses the offer's audio transceiver (making it sendrecv).
-    pc.addTrack(track)
-    answer = await pc.createAnswer()
-    await pc.setLocalDescription(answer)
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+        # addTrack reuses the offer's audio transceiver (making it sendrecv).
+        pc.addTrack(track)
+        answer = await pc.createAnswer()
+        await pc.setLocalDescription(answer)
+    except BaseException:
+        await transport.close()
+        raise
     opened.ctx.extras.setdefault("realtime_calls", {})[call.id] = call
-    call.watchdog = asyncio.ensure_future(connect_or_drop(opened.ctx.settings.realtime.connect_timeout_s))
+    call.task = asyncio.ensure_future(call.run(opened.ctx.settings.realtime.connect_timeout_s))
     return call, pc.localDescription.sdp

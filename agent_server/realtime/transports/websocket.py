@@ -13,34 +13,32 @@ import json
 import logging
 from typing import Any
 
-import numpy as np
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketState
 
 from agent_server.errors import ApiError
 from agent_server.realtime.opening import open_session
+from agent_server.realtime.outbound import AudioOut
+from agent_server.realtime.protocol import audio_delta
 from agent_server.realtime.session import RealtimeSession
+from agent_server.realtime.transports.base import Transport
+from agent_server.realtime.transports.lifecycle import serve
 
 log = logging.getLogger("agent_server.realtime")
 
 
-class WebSocketTransport:
-    kind = "websocket"
-    audio_events = True
+class WebSocketTransport(Transport):
+    """Events as JSON text messages; reply audio as ``response.output_audio.delta``
+    events in the session's output format."""
 
     def __init__(self, ws: WebSocket) -> None:
+        super().__init__()
         self.ws = ws
 
-    async def send_event(self, event: dict[str, Any]) -> None:
+    async def write_event(self, event: dict[str, Any]) -> None:
         await self.ws.send_text(json.dumps(event, separators=(",", ":")))
 
-    async def play(self, audio: np.ndarray) -> None:  # audio rides events here
-        raise NotImplementedError
-
-    async def mark(self, name: str) -> None:  # playback progress is not reported here
-        return None
-
-    async def clear_audio(self) -> None:
-        return None
+    async def write_audio(self, msg: AudioOut) -> None:
+        await self.write_event(audio_delta(msg.event_id, msg.response_id, msg.item_id, self.encoder.encode(msg.audio)))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if self.ws.application_state == WebSocketState.CONNECTED:
@@ -75,25 +73,18 @@ async def realtime_websocket(ws: WebSocket) -> None:
     except ApiError as exc:
         await reject(ws, exc)
         return
-    try:
+
+    async def accept() -> bool:
         await ws.accept(subprotocol=_subprotocol(ws))
-        transport = WebSocketTransport(ws)
-        session = RealtimeSession(resources=opened.res, run_cpu=opened.ctx.run_cpu, agent=opened.agent,
-                                  profile=opened.profile, transport=transport, voice=opened.voice)
-        await session.start()
-        opened.watch(session)
-        try:
-            while not session.closing:
-                msg = await ws.receive()
-                if msg["type"] == "websocket.disconnect":
-                    break
-                data = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
-                if data is not None:
-                    await session.handle_event(data)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            await session.close()
-            await transport.close()
-    finally:
-        await opened.release()
+        return True
+
+    async def receive(session: RealtimeSession) -> None:
+        while True:
+            msg = await ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                return
+            data = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
+            if data is not None:
+                await session.handle_event(data)
+
+    await serve(opened, WebSocketTransport(ws), receive, accept=accept)
