@@ -31,6 +31,7 @@ test: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 
 bench: install-dev
 	$(PY) bench/enroll_time.py

@@ -91,9 +91,9 @@ async def authenticate(conn: HTTPConnection, store: Store, secret: str | None = 
     """The caller, counted against the per-key request rate; failures are counted per
     client address, and an address past its failure budget is refused before any lookup."""
     ctx = getattr(conn.app.state, "ctx", None)
-    limiter = ctx.limiter if ctx is not None else None
-    if limiter is None:
+    if ctx is None or ctx.limiter is None:
         return await _authenticate(conn, store, secret)
+    limiter = ctx.limiter
     lim = ctx.settings.limits
     address = client_address(conn)
     wait = await limiter.over("failed_auth_limit", lim.failed_auth_per_address_per_min, "minute", address)

@@ -39,11 +39,11 @@ def serve(
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     where = f"Redis {settings.redis_url}" if settings.redis_url else f"SQLite in {settings.data_dir}"
     print(f"agent-server on http://{settings.host}:{settings.port} (store: {where})", flush=True)
-    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                            log_level=settings.log_level, ws_max_size=4 * 1024 * 1024)
+    server_config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
+                                   log_level=settings.log_level, ws_max_size=4 * 1024 * 1024)
     # uvicorn sets up its loggers while building the config; the filter goes on after.
     log_setup.install()
-    uvicorn.Server(config).run()
+    uvicorn.Server(server_config).run()
 
 
 async def _with_store(settings: Settings, fn: Any) -> Any:

@@ -7,10 +7,10 @@ servers in one process.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from agent_server.config import Settings
 from agent_server.cpu import CpuScheduler
@@ -19,7 +19,22 @@ from agent_server.profiles import ProfileCache
 from agent_server.rate_limits import Limiter
 from agent_server.stores.base import Store
 
+if TYPE_CHECKING:
+    from agent_server.enrollment.worker import EnrollmentWorker
+    from agent_server.realtime.resources import RealtimeResources
+    from agent_server.realtime.transports.webrtc import Call
+
 T = TypeVar("T")
+
+
+class Extras(TypedDict, total=False):
+    """What parts of the server attach once started, named so each use is type-checked;
+    they live here rather than as fields because they are made after the context."""
+
+    worker: EnrollmentWorker
+    realtime: RealtimeResources  # made at the first session
+    realtime_calls: dict[str, Call]  # live WebRTC calls by id
+    on_shutdown: list[Callable[[], Awaitable[None]]]
 
 
 @dataclass
@@ -32,7 +47,7 @@ class ServerContext:
     sched: CpuScheduler
     profiles: ProfileCache
     limiter: Limiter
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: Extras = field(default_factory=lambda: Extras())
     models_ready: bool = False
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:

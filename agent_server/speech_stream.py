@@ -12,7 +12,7 @@ admitted, at the deadline the caller's runner gives each job.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,7 +46,7 @@ def plan(texts: list[str], speed: float = 1.0) -> list[tuple[int, str]]:
 
 
 async def speak(pieces: list[tuple[int, str]], profile: VoiceProfile | None, speed: float, run: RunCpu,
-                *, fast_start: bool = True) -> AsyncIterator[tuple[int, np.ndarray]]:
+                *, fast_start: bool = True) -> AsyncGenerator[tuple[int, np.ndarray], None]:
     """Yield ``(text index, float32 chunk at 24 kHz)`` for :func:`plan`'s pieces, the
     same audio ``synthesize_stream`` makes of them; a pause leads the first chunk of
     every piece that starts a new text or sentence. Each step is ``await run(fn,

@@ -50,7 +50,7 @@ def decode(data: bytes, *, max_duration_s: float = 60.0, max_rate: int = 48000) 
     except Exception as exc:  # FFmpeg refuses non-media bytes in many different ways
         raise AudioDecodeError("the file is not a readable audio file") from exc
     with container:
-        streams = [s for s in container.streams if s.type == "audio"]
+        streams = container.streams.audio
         if not streams:
             raise AudioDecodeError("the file contains no audio stream")
         stream = streams[0]
@@ -65,6 +65,8 @@ def decode(data: bytes, *, max_duration_s: float = 60.0, max_rate: int = 48000) 
         total = 0
         try:
             for frame in container.decode(stream):
+                if not isinstance(frame, av.AudioFrame):
+                    continue
                 frame.pts = None
                 for out in resampler.resample(frame):
                     arr = out.to_ndarray()

@@ -100,6 +100,7 @@ class StreamEncoder:
             self._sink, mode="w", format=spec.container, options=dict(spec.options)
         )
         stream = self._container.add_stream(spec.codec, rate=self._out_rate)
+        assert isinstance(stream, av.audio.stream.AudioStream)  # an audio codec makes an audio stream
         stream.layout = "mono"
         stream.format = spec.sample_format
         if spec.bit_rate:

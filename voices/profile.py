@@ -68,7 +68,7 @@ class VoiceProfile:
             **{f"x_{k}": v for k, v in self.extras.items()},
         }
         buf = io.BytesIO()
-        np.savez_compressed(buf, **arrays)
+        np.savez_compressed(buf, allow_pickle=False, **arrays)
         return buf.getvalue()
 
     @classmethod

@@ -99,8 +99,9 @@ async def create_agent(request: Request) -> JSONResponse:
     default_turn = default_turn_detection(ctx)
     turn = (merge_turn_detection(req.turn_detection, default_turn)
             if "turn_detection" in req.model_fields_set else default_turn)
-    doc = {
-        "id": new_id("agent"), "object": "agent", "name": req.name, "voice": voice,
+    agent_id = new_id("agent")
+    doc: dict[str, Any] = {
+        "id": agent_id, "object": "agent", "name": req.name, "voice": voice,
         "greeting": req.greeting or "",
         "instructions": req.instructions or "",
         "knowledge": req.knowledge or "",
@@ -109,7 +110,7 @@ async def create_agent(request: Request) -> JSONResponse:
         "telephony_token": new_telephony_token(),
         "created_at": int(time.time()),
     }
-    await ctx.store.insert(KIND, who.tenant, doc["id"], doc)
+    await ctx.store.insert(KIND, who.tenant, agent_id, doc)
     return JSONResponse(await shown(ctx, who.tenant, doc), status_code=201)
 
 

@@ -97,11 +97,11 @@ def _nested_model(tp: Any) -> type[BaseModel] | None:
 def _metadata(info: FieldInfo) -> list[Any]:
     """The field's own metadata and that of Annotated types inside its union."""
     out = list(info.metadata)
-    stack = [info.annotation]
+    stack: list[Any] = [info.annotation]
     while stack:
         tp = stack.pop()
         if get_origin(tp) is Annotated:
-            out += list(tp.__metadata__)
+            out += list(getattr(tp, "__metadata__", ()))
         if get_origin(tp) in (Union, types.UnionType, Annotated):
             stack += get_args(tp)
     return out

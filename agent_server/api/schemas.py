@@ -145,8 +145,8 @@ class AgentUpdate(Body):
     """``PATCH /v1/agents/{id}``: only the fields sent change; null clears a text."""
 
     # Absent means unchanged; the defaults are never used (a sent null is refused).
-    name: Name = Field(default=None)
-    voice: Voice = Field(default=None)
+    name: Name = Field(default=None)  # type: ignore[assignment]
+    voice: Voice = Field(default=None)  # type: ignore[assignment]
     greeting: Greeting = None
     instructions: Instructions = None
     knowledge: Knowledge = None

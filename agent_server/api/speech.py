@@ -9,7 +9,7 @@ response stops pulling, the stream is closed, and no further sentence is made.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from voices.encode import MEDIA_TYPES, StreamEncoder, encode_all
 from voices.synthesis import OUTPUT_RATE, plan
 from voices.text_normalize import SpokenTooLongError
 
-Chunks = AsyncIterator[tuple[int, np.ndarray]]
+Chunks = AsyncGenerator[tuple[int, np.ndarray], None]
 
 
 def _parse(body: dict[str, Any], max_chars: int) -> SpeechRequest:

@@ -78,7 +78,7 @@ def validate_config(cfg: dict[str, Any]) -> dict[str, Any]:
     for i, it in enumerate(intents):
         if not isinstance(it, dict):
             raise ValueError(f"intents[{i}] must be an object with 'examples' and 'answer'")
-        entry = {"name": _str(it.get("name", f"intent_{i}"), f"intents[{i}].name", 100),
+        entry: dict[str, Any] = {"name": _str(it.get("name", f"intent_{i}"), f"intents[{i}].name", 100),
                  "examples": _examples(it.get("examples"), f"intents[{i}].examples"),
                  "answer": _str(it.get("answer"), f"intents[{i}].answer")}
         ask = it.get("ask")

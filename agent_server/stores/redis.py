@@ -76,6 +76,11 @@ return seq
 """
 
 
+
+def _text(value: Any) -> str:
+    """A key or id as Redis returns it (bytes: the client does not decode responses)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
 class RedisStore:
     def __init__(self, url: str, prefix: str = "agent_server:") -> None:
         self.r = aioredis.from_url(url, decode_responses=False, **CLIENT_OPTIONS)
@@ -97,7 +102,7 @@ class RedisStore:
         await self.r.hsetnx(self.k("tenants"), tenant, int(time.time()))
 
     async def list_tenants(self) -> list[str]:
-        return sorted(t.decode() for t in await self.r.hkeys(self.k("tenants")))
+        return sorted(_text(t) for t in await self.r.hkeys(self.k("tenants")))
 
     async def put_key(self, key: ApiKey) -> None:
         await self.ensure_tenant(key.tenant)
@@ -115,7 +120,7 @@ class RedisStore:
 
     async def key_by_hash(self, key_hash: str) -> ApiKey | None:
         key_id = await self.r.get(self.k("keyhash", key_hash))
-        return await self._key(key_id.decode()) if key_id else None
+        return await self._key(_text(key_id)) if key_id else None
 
     async def list_keys(self, tenant: str | None = None) -> list[ApiKey]:
         keys = [ApiKey.from_dict(json.loads(v)) for v in (await self.r.hgetall(self.k("keys"))).values()]
@@ -177,7 +182,7 @@ class RedisStore:
         ids = await self.r.zrevrangebyscore(idx, top, "-inf", start=0, num=limit + 1)
         docs: list[dict[str, Any]] = []
         if ids:
-            raws = await self.r.mget([self.k("obj", kind, i.decode()) for i in ids[:limit]])
+            raws = await self.r.mget([self.k("obj", kind, _text(i)) for i in ids[:limit]])
             for raw in raws:
                 if raw is not None:
                     doc = json.loads(raw)
@@ -198,7 +203,8 @@ class RedisStore:
         await self.r.set(self.k("blob", key), data)
 
     async def get_blob(self, key: str) -> bytes | None:
-        return await self.r.get(self.k("blob", key))
+        raw = await self.r.get(self.k("blob", key))
+        return raw.encode() if isinstance(raw, str) else raw
 
     async def delete_blob(self, key: str) -> None:
         await self.r.delete(self.k("blob", key))

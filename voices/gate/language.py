@@ -90,7 +90,7 @@ def _first_window_word_probs(model: WhisperModel, x16: np.ndarray) -> tuple[list
             kept.append(out)
         return out
 
-    view.encode = encode  # type: ignore[method-assign]
+    view.encode = encode
     # Timestamps on: without them tiny.en often emits end-of-text after the first
     # sentence of a 30 s window and the rest of the clip is never transcribed.
     segments, _ = view.transcribe(
