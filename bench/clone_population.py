@@ -2,6 +2,7 @@
 
     python bench/clone_population.py [--data ../shared/data] [--methods M1,M2] [--sentences 5]
                                      [--speakers spk0,367] [--enroll-seconds 10]
+                                     [--bases piper,auto] [--latency 2]
 
 Enrolled and judged: the eight libritts8 speakers (24 kHz) and the ten LibriSpeech
 ``test-other`` speakers (16 kHz, resampled); each gets one clip joined from its own
@@ -18,7 +19,11 @@ trains on: 18 + 51 = 69 speakers. Every output is scored by
   output slot (speaker x sentence), so its WER rests on as many Piper readings as each
   method's; methods convert one shared reading per slot (paired, as clone_quality).
 
-Female and male speakers are reported apart (libritts8's sex by the clip's median F0,
+``--bases`` enrolls every speaker once per base voice mode (``voices/base_voice.py``:
+Piper, or a Kokoro style chosen from the clip's median F0) and converts every method from
+each (rows ``METHOD @mode``, beside the unconverted ``base @mode``), all against Piper's
+base WER; ``--latency N`` times a clone's first chunk on N sentences per speaker and mode
+(fresh readings). Female and male speakers are reported apart (libritts8's sex by the clip's median F0,
 LibriSpeech's from its manifest). Speaker encoders only score; the conversion never sees
 them. Held-out embeddings, the judge's models and the clips' transcripts are cached in
 ``bench/out/population/`` (delete it after changing the data or the judges).

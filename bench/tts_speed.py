@@ -1,6 +1,6 @@
 """Synthesis speed: real-time factor and time to first chunk, base vs cloned voice.
 
-    python bench/tts_speed.py [--runs 5] [--method meanvar] [--no-http]
+    python bench/tts_speed.py [--runs 5] [--method meanvar] [--no-http] [--bases piper,auto]
 
 Both voices read the same texts in the same run, alternating, so a machine that gets
 busier during the run slows both alike; each figure is the median over ``--runs``.
@@ -9,7 +9,9 @@ time and as this process's CPU time (the latter is what a shared, busy machine d
 distort: on 2 idle cores wall RTF is at least CPU RTF / 2); time to first chunk = call
 to first yielded chunk. The load average is printed because wall figures depend on it.
 The clone is enrolled from Piper speech made into another speaker with WORLD (pitch and
-formants moved), so no data is needed.
+formants moved), so no data is needed. ``--bases`` enrolls one clone per base voice mode
+(voices/base_voice.py) of a higher speaker (1.9x Piper's pitch, so ``auto`` picks a
+Kokoro style), each row against the stock voice.
 
 The HTTP table is what a client sees: a real server process, `POST /v1/audio/speech`
 streaming a 2-sentence input as PCM, time from sending the request to the first audio
@@ -62,8 +64,9 @@ def another_speaker(text: str, pitch: float, warp: float) -> np.ndarray:
     return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
 
 
-def clone() -> VoiceProfile:
-    return build_profile(another_speaker(ENROLL_TEXT, 1.5, 1.15), OUTPUT_RATE, transcript=ENROLL_TEXT)
+def clone(base_voice: str = "piper", pitch: float = 1.5) -> VoiceProfile:
+    return build_profile(another_speaker(ENROLL_TEXT, pitch, 1.15), OUTPUT_RATE, transcript=ENROLL_TEXT,
+                         base_voice=base_voice)
 
 
 # Piper reads the next piece beside the conversion, as the server's scheduler lets it.
@@ -146,28 +149,36 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--method", default="", help="conversion method (default: the profile's)")
     ap.add_argument("--no-http", action="store_true", help="skip the HTTP time-to-first-byte table")
+    ap.add_argument("--bases", default="", help="comma-separated base voice modes, one clone each (see above)")
     args = ap.parse_args()
-    profile = clone()
-    if args.method:
-        profile.method = args.method
+    modes = [m for m in args.bases.split(",") if m]
+    clones = {f"cloned @{m}": clone(m, 1.9) for m in modes} if modes else {"cloned": clone()}
+    for profile in clones.values():
+        if args.method:
+            profile.method = args.method
     for text in TEXTS.values():  # warm up models and caches
         run_once(text, None)
-        run_once(text, profile)
+        for profile in clones.values():
+            run_once(text, profile)
     load = os.getloadavg()[0]
     print(f"tts_speed: median of {args.runs} runs, {os.cpu_count()} CPUs, load average {load:.1f}, "
-          f"method {profile.method}")
+          f"method {next(iter(clones.values())).method}, base voices "
+          + ", ".join(f"{k} {p.base_voice}" for k, p in clones.items()))
     print("| text | voice | RTF (wall) | RTF (CPU time, all threads) | first chunk (ms) |")
     print("|---|---|---|---|---|")
     for name, text in TEXTS.items():
-        res: dict[str, list[tuple[float, float, float]]] = {"base": [], "cloned": []}
+        res: dict[str, list[tuple[float, float, float]]] = {"base": [], **{k: [] for k in clones}}
         for _ in range(args.runs):
             res["base"].append(run_once(text, None))
-            res["cloned"].append(run_once(text, profile))
+            for k, profile in clones.items():
+                res[k].append(run_once(text, profile))
         med = {k: [statistics.median(col) for col in zip(*v, strict=True)] for k, v in res.items()}
         for voice, (rtf, cpu, first) in med.items():
             print(f"| {name} | {voice} | {rtf:.3f} | {cpu:.3f} | {1000 * first:.0f} |")
-        b, c = med["base"], med["cloned"]
-        print(f"| {name} | cloned/base | {c[0] / b[0]:.2f} | {c[1] / b[1]:.2f} | {c[2] / b[2]:.2f} |")
+        b = med["base"]
+        for k in clones:
+            c = med[k]
+            print(f"| {name} | {k}/base | {c[0] / b[0]:.2f} | {c[1] / b[1]:.2f} | {c[2] / b[2]:.2f} |")
     if not args.no_http:
         http_ttfb(args.runs)
 
