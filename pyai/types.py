@@ -82,8 +82,10 @@ class VoiceFailure(_Model):
 
     @property
     def fix(self) -> str | None:
-        """The guide's advice for this code (None for codes newer than this SDK)."""
-        return fix_for(self.code)
+        """The guide's advice for this code: the server's, else this SDK's (None for a code
+        newer than this SDK from a server that sends none)."""
+        sent = self.extra.get("fix")
+        return sent if isinstance(sent, str) and sent else fix_for(self.code)
 
 
 @dataclass(kw_only=True)

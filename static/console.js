@@ -223,26 +223,10 @@ function failureCard(f) {
     if (ev.limit !== undefined && ev.limit !== null) parts.push(`(limit ${ev.limit})`);
     box.append(el("p", { class: "evidence", text: "Evidence: " + parts.join(" ") }));
   }
-  const fix = f.fix || FIXES[f.code];
+  const fix = f.fix;  // the server's, from the one table of fixes (api_contract)
   if (fix) box.append(el("p", { class: "fix" }, el("strong", { text: "Fix: " }), fix));
   return box;
 }
-
-// The guide's fixes (pyai/failures.py), for servers whose failure carries no "fix".
-const FIXES = {
-  insufficient_bandwidth: "Record genuinely wideband at >=24 kHz; upsampling adds samples, not bandwidth, and the gate detects it.",
-  clip_too_short: "Trim to a continuous 6-15 s of speech.",
-  clip_too_long: "Trim to a continuous 6-15 s of speech.",
-  multiple_speakers: "Use a clip with exactly one speaker and no overlap.",
-  too_noisy: "Record in a quiet room with minimal background noise; don't denoise it afterwards.",
-  background_music: "Record in a quiet, dry room with no music under or between the speech.",
-  reverberant: "Record in a quiet, dry room; avoid reverb-heavy rooms.",
-  clipping: "Record in a quiet, dry room; keep levels below clipping.",
-  inconsistent_level: "Provide a fuller, evenly-leveled 10-15 s sample.",
-  long_silence: "Use continuous speech with no pause longer than about 2 s.",
-  non_english: "Use an English reference clip; cloning is English-only today.",
-  no_speech: "Use a clip where one person speaks continuously for 6-15 s.",
-};
 
 function agentsUsing(voiceId) {
   return state.agents.filter((a) => a.voice === voiceId);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from agent_server.api.schemas import MAX_NAME
 from agent_server.cpu import Due
 from agent_server.errors import BadRequest, InvalidAudio, NotFound, PayloadTooLarge, UnsupportedMediaType
 from agent_server.ids import new_id
+from api_contract import FAILURES
 from voices.audio_io import AudioDecodeError, AudioTooLongError, decode
 
 KIND = "voice"
@@ -100,13 +102,22 @@ async def _create(request: Request, tenant: str) -> JSONResponse:
     return JSONResponse(doc, status_code=201)
 
 
+def shown(doc: dict[str, Any]) -> dict[str, Any]:
+    """A voice as the API answers it: a failure carries the guide's fix for its code (from
+    api_contract), so the console and other clients keep no copy of that table."""
+    failure = doc.get("failure")
+    if isinstance(failure, dict) and failure.get("code") in FAILURES:
+        return {**doc, "failure": {**failure, "fix": FAILURES[failure["code"]].fix}}
+    return doc
+
+
 async def get_clone(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     who = await principal(request, "voice:read")
     doc = await ctx.store.get(KIND, who.tenant, request.path_params["voice_id"])
     if doc is None:
         raise NotFound("No such voice.", code="voice_not_found")
-    return JSONResponse(doc)
+    return JSONResponse(shown(doc))
 
 
 async def list_clones(request: Request) -> JSONResponse:
@@ -114,7 +125,7 @@ async def list_clones(request: Request) -> JSONResponse:
     who = await principal(request, "voice:read")
     limit, after = page_params(request, ctx.settings.limits.max_list_limit)
     page = await ctx.store.list(KIND, who.tenant, limit, after)
-    return JSONResponse({"object": "list", "data": page.data, "has_more": page.has_more})
+    return JSONResponse({"object": "list", "data": [shown(d) for d in page.data], "has_more": page.has_more})
 
 
 async def delete_clone(request: Request) -> JSONResponse:

@@ -185,6 +185,7 @@ class Failure(Open):
     code: Literal[FAILURE_CODES]  # type: ignore[valid-type]
     message: str
     evidence: Evidence | None = None
+    fix: str | None = Field(default=None, description="The voice-cloning guide's advice for this code.")
 
 
 class VoiceObject(Open):

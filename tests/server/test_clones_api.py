@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from api_contract import FAILURES
 from tests.conftest import LiveServer, wait_status, wav_bytes
 
 
@@ -47,6 +48,7 @@ def test_upsampled_narrowband_fails_bandwidth(live_server: LiveServer, narrowban
     assert v["failure"]["code"] == "insufficient_bandwidth"
     assert v["quality"]["effective_bandwidth_hz"] < 5000
     assert "wideband" in v["failure"]["message"].lower() or "upsampl" in v["failure"]["message"].lower()
+    assert v["failure"]["fix"] == FAILURES["insufficient_bandwidth"].fix  # the guide's advice, from the server
 
 
 def test_too_short_clip_fails_span(live_server: LiveServer, speech_clip) -> None:
