@@ -80,6 +80,9 @@ class RealtimeSettings:
     connect_timeout_s: float = 10.0
     # Every session ends at this age (0: no limit); a client secret's expiry ends it sooner.
     max_session_s: float = 3600.0
+    # The speech engines by name (agent_server.realtime.engines: STT_ENGINES, TTS_ENGINES).
+    stt_engine: str = "whisper"
+    tts_engine: str = "voices"
 
 
 @dataclass(frozen=True)

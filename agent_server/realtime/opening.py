@@ -118,7 +118,7 @@ async def _open_session(conn: HTTPConnection, secret: str | None, agent: str | N
         raise TooManyRequests(str(exc), code="session_limit_reached", retry_after=SESSION_RETRY_S) from exc
     opened = Opened(ctx, res, who, agent, voice.id, voice.profile, lease)
     try:
-        await res.ensure_asr()
+        await res.ensure_stt()
     except BaseException:
         await opened.release()
         raise

@@ -1,5 +1,5 @@
-"""What all realtime sessions of one server share: the ASR engine, the VAD pool, the
-server's CPU scheduler, and the session count behind the configured limit.
+"""What all realtime sessions of one server share: the speech engines, the VAD pool,
+the server's CPU scheduler, and the session count behind the configured limit.
 
 VAD steps (1 ms per 32 ms chunk) are the scheduler's light jobs, with a thread of their
 own beside the model jobs: queued behind a 100 ms ASR call they would delay barge-in
@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from agent_server.context import ServerContext
-from agent_server.realtime.stages.asr import AsrEngine, shared_engine
+from agent_server.cpu import CpuScheduler
+from agent_server.realtime import engines
+from agent_server.realtime.engines import SpeechToText, TextToSpeech
 from agent_server.realtime.stages.vad import VadPool
 
 T = TypeVar("T")
@@ -24,14 +26,30 @@ class SessionLimit(Exception):
     pass
 
 
+class SessionResources(Protocol):
+    """What one session uses of the server's shared parts."""
+
+    sched: CpuScheduler
+    vad_pool: VadPool
+    idle_timeout_s: float
+
+    @property
+    def stt(self) -> SpeechToText: ...
+
+    def tts_for(self, profile: Any) -> TextToSpeech: ...
+
+    async def run_vad(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+
 class RealtimeResources:
     def __init__(self, ctx: ServerContext) -> None:
+        engines.check(ctx.settings.realtime)
         self.ctx = ctx
         self.vad_pool = VadPool()
         # Realtime model work enters the server's one pool here, earliest deadline first.
         self.sched = ctx.sched
-        self._asr: AsrEngine | None = None
-        self._asr_lock = asyncio.Lock()
+        self._stt: SpeechToText | None = None
+        self._stt_lock = asyncio.Lock()
         self._count = 0
         self._count_lock = threading.Lock()
         self.limit = ctx.settings.limits.max_realtime_sessions
@@ -42,17 +60,20 @@ class RealtimeResources:
         self.idle_timeout_s = ctx.settings.realtime.idle_timeout_s
 
     @property
-    def asr(self) -> AsrEngine:
-        assert self._asr is not None, "call ensure_asr() first"
-        return self._asr
+    def stt(self) -> SpeechToText:
+        assert self._stt is not None, "call ensure_stt() first"
+        return self._stt
 
-    async def ensure_asr(self) -> AsrEngine:
-        if self._asr is None:
-            async with self._asr_lock:
-                if self._asr is None:
-                    m = self.ctx.settings.models
-                    self._asr = await self.ctx.run_cpu(shared_engine, m.asr_model, m.asr_compute_type)
-        return self._asr
+    async def ensure_stt(self) -> SpeechToText:
+        if self._stt is None:
+            async with self._stt_lock:
+                if self._stt is None:
+                    s = self.ctx.settings
+                    self._stt = await self.ctx.run_cpu(engines.load_stt, s.realtime.stt_engine, s.models)
+        return self._stt
+
+    def tts_for(self, profile: Any) -> TextToSpeech:
+        return engines.tts_for(self.ctx.settings.realtime.tts_engine, profile)
 
     async def run_vad(self, fn: Callable[..., T], *args: Any) -> T:
         return await self.sched.run(self.sched.now(), "vad", fn, *args)

@@ -2,19 +2,23 @@
 
 A transport (WebSocket, WebRTC data channel + tracks, Twilio) hands the session client
 events (:meth:`RealtimeSession.handle_event`) and/or raw audio (:meth:`push_audio`) and
-hands server events and reply audio to the transport's queue
-(:class:`.transports.base.Transport`), which owns formats, pacing, marks and clearing.
+gets server events and reply audio through its queue (:class:`.transports.base.Transport`,
+which owns formats, pacing, marks and clearing). The session is composed of parts,
+each with its own module:
 
-Turn flow with server VAD::
+- :mod:`.protocol` parses client events and builds server events;
+- :mod:`.turns` decides what each VAD event means (barge-in, speculate, discard, commit);
+- :mod:`.runner` starts, speaks, finishes and cancels replies;
+- :mod:`.engines` are the speech-to-text and text-to-speech behind the reply stages.
+
+The session itself holds the state that client events change (instructions, turn
+detection, the push-to-talk buffer, pending user input) and carries the turn
+decisions out. Turn flow with server VAD::
 
     audio ─► VAD ─ paused ─► reply pipeline starts (ASR → responder → TTS), output held
                   ─ resumed ─► held reply thrown away
                   ─ stopped ─► committed; the held reply is released to the speaker
                   ─ started while the agent speaks ─► barge-in: reply cancelled
-
-The transport paces reply audio at real time plus ``LEAD_S``, so a barge-in leaves at
-most that much audio in the client's buffer; what was never sent is dropped and the
-transcript reported in ``response.done`` is cut to what was sent.
 """
 
 from __future__ import annotations
@@ -28,65 +32,55 @@ from typing import Any
 import numpy as np
 
 from agent_server.ids import new_id
-from agent_server.realtime import audio as rt_audio
-from agent_server.realtime.client_events import ClientEvents
-from agent_server.realtime.pipeline import (
-    Pipeline,
-    ReplyEnd,
-    ReplyText,
-    UserAudio,
-)
+from agent_server.realtime import protocol as p
+from agent_server.realtime.pipeline import UserAudio
 from agent_server.realtime.protocol import Json, ServerEvents
-from agent_server.realtime.replies import Replies
-from agent_server.realtime.resources import RealtimeResources
+from agent_server.realtime.resources import SessionResources
 from agent_server.realtime.response import Response
-from agent_server.realtime.stages.vad import (
-    MAX_TURN_S,
-    SpeechPaused,
-    SpeechResumed,
-    SpeechStarted,
-    SpeechStopped,
-    VadDetector,
-    VadEvent,
-)
+from agent_server.realtime.runner import Conversation, ReplyRunner
+from agent_server.realtime.stages.vad import MAX_TURN_S, VadDetector, VadEvent
 from agent_server.realtime.transports.base import Transport
-from agent_server.responders import Message, build_responder
+from agent_server.realtime.turns import Commit, Discard, Speculate, TurnTaking, UserStarted
+from agent_server.responders import Responder, build_responder
 
 log = logging.getLogger("agent_server.realtime")
 
-OUT_RATE = rt_audio.OUT_RATE
+MAX_APPEND_S = 30.0
+MIN_COMMIT_SAMPLES = 1600  # 100 ms at 16 kHz
 
 
-class RealtimeSession(ClientEvents, Replies):
-    """Session state, its lifecycle, the outbound queue and server-VAD turn taking;
-    client events live in :mod:`.client_events`, the reply lifecycle in :mod:`.replies`."""
+class RealtimeSession:
+    """A session's state and lifecycle; client events and turn decisions carried out."""
 
-    def __init__(self, *, resources: RealtimeResources, agent: dict[str, Any], profile: Any, transport: Transport,
-                 voice: str) -> None:
+    def __init__(self, *, resources: SessionResources, agent: dict[str, Any], profile: Any, transport: Transport,
+                 voice: str, responder: Responder | None = None) -> None:
+        """``responder``: one made elsewhere; by default the agent's own is built."""
         self.id = new_id("sess")
         self.res = resources
         self.agent = agent
-        self.profile = profile
         self.transport = transport
         self.voice = voice
-        self.instructions: str = agent.get("instructions") or ""
+        self.events = ServerEvents(self.id)
+        instructions: str = agent.get("instructions") or ""
+        self.conversation = Conversation(instructions)
         self.turn_detection: dict[str, Any] | None = agent.get("turn_detection")
         self.create_response = True
-        self.responder = build_responder(agent.get("responder"), self.instructions,
-                                         knowledge=agent.get("knowledge") or "", name=agent.get("name") or "")
-        self.history: list[Message] = []
+        self.responder = responder or build_responder(agent.get("responder"), instructions,
+                                                      knowledge=agent.get("knowledge") or "",
+                                                      name=agent.get("name") or "")
+        self.replies = ReplyRunner(session_id=self.id, voice=voice, transport=transport, events=self.events,
+                                   sched=resources.sched, stt=lambda: resources.stt,
+                                   tts=resources.tts_for(profile), responder=self.responder,
+                                   conversation=self.conversation)
+        self.turns = TurnTaking()
         self._vad_model: Any = None
         self.vad: VadDetector | None = None
         self._in_q: asyncio.Queue[np.ndarray] = asyncio.Queue()
-        self.events = ServerEvents(self.id)
         self._ptt: list[np.ndarray] = []
         self._ptt_len = 0
         self._pending_user: str | None = None
         self._pending_asr: asyncio.Task[None] | None = None
-        self.active: Response | None = None  # released, being spoken
-        self.spec: Response | None = None  # speculative, held
         self._tasks: list[asyncio.Task[Any]] = []
-        self._user_item: str | None = None
         self.closed = asyncio.Event()
         self._closing = False
         self.started_at = time.time()
@@ -105,8 +99,7 @@ class RealtimeSession(ClientEvents, Replies):
         self.emit(self.events.session_created(self.state()))
         greeting = (self.agent.get("greeting") or "").strip()
         if greeting:
-            resp = self._produce(lambda r: Pipeline([self._tts(r)]), ReplyText(greeting), ReplyEnd())
-            self._release(resp)
+            self.replies.release(self.replies.say(greeting))
 
     def touch(self) -> None:
         """The client is alive (an event, an audio packet, a played-mark echo)."""
@@ -116,24 +109,19 @@ class RealtimeSession(ClientEvents, Replies):
         limit = self.res.idle_timeout_s
         while True:
             await asyncio.sleep(min(5.0, max(0.2, limit / 4)))
-            if self.active is not None or self.spec is not None:
+            if self.replies.busy:
                 self.touch()  # the agent talking is not the client being idle
                 continue
             if time.monotonic() - self._last_input >= limit:
-                self.error("session_idle_timeout", f"No audio or events from the client for {limit:.0f} s; "
-                           "the session was closed. Open a new one to talk again.")
-                self.transport.close_after_queued("idle timeout")
+                self.end("session_idle_timeout", f"No audio or events from the client for {limit:.0f} s; "
+                         "the session was closed. Open a new one to talk again.", reason="idle timeout")
                 return
 
     async def close(self) -> None:
         if self._closing:
             return
         self._closing = True
-        for resp in (self.spec, self.active):
-            if resp is not None:
-                for t in (resp.producer, resp.speaker):
-                    if t is not None:
-                        t.cancel()
+        self.replies.stop()
         if self._pending_asr is not None:
             self._pending_asr.cancel()
         for t in self._tasks:
@@ -154,11 +142,11 @@ class RealtimeSession(ClientEvents, Replies):
         """:meth:`close` has begun: transports stop feeding the session."""
         return self._closing
 
-    def end(self, code: str, message: str) -> None:
+    def end(self, code: str, message: str, *, reason: str | None = None) -> None:
         """Tell the client why the session ends, then close the connection (after
         everything already queued)."""
         self.error(code, message)
-        self.transport.close_after_queued(code)
+        self.transport.close_after_queued(reason or code)
 
     # ---- outbound ----------------------------------------------------------------------
 
@@ -178,7 +166,12 @@ class RealtimeSession(ClientEvents, Replies):
             log.debug("session %s writer stopped: %s", self.id, exc)
             asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self.close()))
 
-    # ---- inbound -------------------------------------------------------------------------
+    def state(self) -> p.SessionState:
+        t = self.transport
+        return p.SessionState(self.id, self.agent["id"], self.conversation.instructions, t.input_format,
+                              t.output_format, self.turn_detection, self.create_response, self.voice, self.started_at)
+
+    # ---- inbound audio and server VAD ---------------------------------------------------------
 
     def push_audio(self, pcm16k: np.ndarray) -> None:
         """Raw audio from a transport, float32 mono 16 kHz."""
@@ -201,65 +194,158 @@ class RealtimeSession(ClientEvents, Replies):
                 continue
             events = await self.res.run_vad(self.vad.feed, np.concatenate(chunks))
             for ev in events:
-                await self._on_vad(ev)
+                await self.on_vad(ev)
 
-    async def _on_vad(self, ev: VadEvent) -> None:
-        if isinstance(ev, SpeechStarted):
-            self._user_item = new_id("item")
-            self.emit(self.events.speech_started(ev.audio_start_ms, self._user_item))
-            if self.active is not None and self.active.status == "in_progress":
-                await self._cancel(self.active, "turn_detected")
-        elif isinstance(ev, SpeechPaused):
-            self._discard_spec()
-            # Speculation spends CPU on turns that may go on; with urgent work already
-            # waiting it would only delay replies that callers are waiting for (work with
-            # slack, an enrollment or a speech stream ahead of playback, goes after it).
-            if not self.res.sched.pressed:
-                slack = max(0.0, (self.vad.silence - self.vad.speculate) / 16000) if self.vad else 0.0
-                self.spec = self._produce_for_turn(UserAudio(ev.audio), ev.turn_id, slack)
-        elif isinstance(ev, SpeechResumed):
-            self._discard_spec()
-        elif isinstance(ev, SpeechStopped):
-            item = self._user_item or new_id("item")
-            self._user_item = None
-            self.emit(self.events.speech_stopped(ev.audio_end_ms, item))
-            self.emit(self.events.committed(item))
-            resp = self.spec if self.spec is not None and self.spec.turn_id == ev.turn_id else None
-            self.spec = None
-            if resp is None:
-                resp = self._produce_for_turn(UserAudio(ev.audio), ev.turn_id)
-            else:
-                resp.timings["speculative"] = 1.0
-            resp.user_item_id = item
-            if self.create_response:
-                if self.active is not None and self.active.status == "in_progress":
-                    await self._cancel(self.active, "turn_detected")
-                self._release(resp)
-            else:
-                self._pending_asr = asyncio.create_task(self._transcribe_only(resp))
+    async def on_vad(self, ev: VadEvent) -> None:
+        """Carry out what :class:`.turns.TurnTaking` makes of one VAD event."""
+        # Work with slack (an enrollment, a speech stream ahead of playback) goes after
+        # urgent work anyway; only urgent work waiting rules speculation out.
+        slack = max(0.0, (self.vad.silence - self.vad.speculate) / 16000) if self.vad else 0.0
+        for d in self.turns.on_vad(ev, may_speculate=not self.res.sched.pressed, slack_s=slack):
+            if isinstance(d, UserStarted):
+                self.emit(self.events.speech_started(d.audio_start_ms, d.item_id))
+                await self.replies.cancel_speaking("turn_detected")
+            elif isinstance(d, Discard):
+                self.replies.discard_spec()
+            elif isinstance(d, Speculate):
+                self.replies.hold(self.replies.to_audio(UserAudio(d.audio), d.turn_id, d.slack_s))
+            elif isinstance(d, Commit):
+                self.emit(self.events.speech_stopped(d.audio_end_ms, d.item_id))
+                self.emit(self.events.committed(d.item_id))
+                resp = self.replies.take_spec(d.turn_id)
+                if resp is None:
+                    resp = self.replies.to_audio(UserAudio(d.audio), d.turn_id)
+                else:
+                    resp.timings["speculative"] = 1.0
+                await self._answer(resp, d.item_id, auto=self.create_response)
 
-    def _discard_spec(self) -> None:
-        if self.spec is not None:
-            if self.spec.producer is not None:
-                self.spec.producer.cancel()
-            self.responder.restore(self.spec.responder_state)
-            self.spec = None
+    async def _answer(self, resp: Response, item_id: str, *, auto: bool) -> None:
+        """A committed user turn: spoken at once (``auto``), else only transcribed and
+        answered on ``response.create``."""
+        resp.user_item_id = item_id
+        if auto:
+            await self.replies.cancel_speaking("turn_detected")
+            self.replies.release(resp)
+        else:
+            self._pending_asr = asyncio.create_task(self._transcribe_only(resp))
 
+    async def _transcribe_only(self, resp: Response) -> None:
+        frame = await self.replies.transcript_only(resp)
+        if frame is not None:
+            self.emit(self.events.transcription_completed(resp.user_item_id, frame.text))
+            if frame.text.strip():
+                self._pending_user = frame.text
 
+    # ---- client events -------------------------------------------------------------------
 
+    async def handle_event(self, raw: str | bytes) -> None:
+        """One client message; a bad one gets an ``error`` event, never an exception."""
+        self.touch()
+        try:
+            event = p.parse_client_event(raw)
+        except p.ProtocolError as exc:
+            self.emit(self.events.protocol_error(exc))
+            return
+        if isinstance(event, p.SessionUpdate):
+            self._session_update(event)
+        elif isinstance(event, p.AudioAppend):
+            self._append(event)
+        elif isinstance(event, p.AudioCommit):
+            await self._commit(event)
+        elif isinstance(event, p.AudioClear):
+            await self._clear()
+        elif isinstance(event, p.UserMessage):
+            self._user_message(event)
+        elif isinstance(event, p.ResponseCreate):
+            await self._response_create(event)
+        elif isinstance(event, p.ResponseCancel):
+            await self._response_cancel(event)
+        else:
+            await self._output_clear()
 
+    def _session_update(self, event: p.SessionUpdate) -> None:
+        td = event.turn_detection_over(self.turn_detection) if event.turn_detection_given else self.turn_detection
+        if event.create_response is not None:
+            self.create_response = event.create_response
+        self.transport.set_formats(event.input_format or self.transport.input_format,
+                                   event.output_format or self.transport.output_format)
+        self.turn_detection = td
+        if td is not None and self.vad is not None:
+            self.vad.configure(td["threshold"], td["silence_duration_ms"], td["prefix_padding_ms"])
+        if event.instructions is not None:
+            self.conversation.instructions = event.instructions
+        self.emit(self.events.session_updated(self.state()))
 
+    def _append(self, event: p.AudioAppend) -> None:
+        if len(event.data) > MAX_APPEND_S * self.transport.input_bytes_per_second():
+            self.error("audio_too_large", f"One append may carry at most {MAX_APPEND_S:.0f} s of audio.",
+                       event_id=event.event_id)
+            return
+        try:
+            pcm = self.transport.decode(event.data)
+        except Exception:
+            self.error("invalid_audio", f"The audio could not be decoded as {self.transport.input_format}.",
+                       event_id=event.event_id)
+            return
+        self.push_audio(pcm)
 
+    async def _commit(self, event: p.AudioCommit) -> None:
+        if self.turn_detection is None:
+            audio = np.concatenate(self._ptt) if self._ptt else np.zeros(0, np.float32)
+            self._ptt, self._ptt_len = [], 0
+        else:
+            audio = self.vad.take_turn() if self.vad is not None else np.zeros(0, np.float32)
+            self.turns.reset()
+            self.replies.discard_spec()
+        if audio.size < MIN_COMMIT_SAMPLES:
+            self.error("input_audio_buffer_commit_empty",
+                       "The input audio buffer holds less than 100 ms of audio; append audio first.",
+                       event_id=event.event_id)
+            return
+        item = self.turns.take_item()
+        self.emit(self.events.committed(item))
+        await self._answer(self.replies.to_audio(UserAudio(audio)), item,
+                           auto=self.turn_detection is not None and self.create_response)
 
+    async def _clear(self) -> None:
+        self._ptt, self._ptt_len = [], 0
+        if self.vad is not None:
+            await self.res.run_vad(self.vad.reset_turn)
+        self.turns.reset()
+        self.replies.discard_spec()
+        self.emit(self.events.input_cleared())
 
+    def _user_message(self, event: p.UserMessage) -> None:
+        self._pending_user = event.text
+        for ev in self.events.user_item(event.item_id or new_id("item"), event.text):
+            self.emit(ev)
 
+    async def _response_create(self, event: p.ResponseCreate) -> None:
+        if self.replies.speaking is not None:
+            self.error("conversation_already_has_active_response",
+                       "A response is in progress; cancel it or wait for response.done.", event_id=event.event_id)
+            return
+        if self._pending_asr is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pending_asr
+            self._pending_asr = None
+        if self._pending_user is None:
+            self.error("no_user_input", "There is no new user input to respond to: commit audio or "
+                       "create a user message first.", event_id=event.event_id)
+            return
+        text, self._pending_user = self._pending_user, None
+        self.replies.release(self.replies.to_text(text))
 
+    async def _response_cancel(self, event: p.ResponseCancel) -> None:
+        if self.replies.speaking is None:
+            self.error("response_cancel_not_active", "There is no response in progress to cancel.",
+                       event_id=event.event_id)
+            return
+        await self.replies.cancel_speaking("client_cancelled")
 
-
-
-
-
-
-
-
-
+    async def _output_clear(self) -> None:
+        if self.replies.speaking is not None:
+            await self.replies.cancel_speaking("client_cancelled")
+        else:
+            await self.transport.clear()
+            self.emit(self.events.output_cleared())

@@ -29,8 +29,9 @@ async def test_a_reply_whose_pipeline_raised_is_failed(rt_server: LiveServer) ->
     session = RealtimeSession(resources=resources(ctx), agent=AGENT_BODY, profile=None, transport=transport,
                               voice="joe")
     writer = asyncio.create_task(transport.run())
-    resp = session._produce(lambda r: Pipeline([_Broken()]), UserText("hello"), ReplyText("Hi there."), ReplyEnd())
-    session._release(resp)
+    resp = session.replies.produce(lambda r: Pipeline([_Broken()]), UserText("hello"), ReplyText("Hi there."),
+                                   ReplyEnd())
+    session.replies.release(resp)
     await resp.speaker
     transport.close_after_queued("done")
     await writer
