@@ -7,8 +7,11 @@ carries filter state across 20 ms frames, so chunked resampling has no seams).
 
 from __future__ import annotations
 
+from typing import cast
+
 import av
 import numpy as np
+from av.audio.codeccontext import AudioCodecContext
 
 IN_RATE = 16000
 OUT_RATE = 24000
@@ -46,9 +49,9 @@ class Decoder:
     def __init__(self, fmt: str) -> None:
         self.format = fmt
         codec, self.rate = FORMATS[fmt]
-        self._codec = None
+        self._codec: AudioCodecContext | None = None
         if codec != "pcm_s16le":
-            self._codec = av.CodecContext.create(codec, "r")
+            self._codec = cast(AudioCodecContext, av.CodecContext.create(codec, "r"))
             self._codec.sample_rate = self.rate
             self._codec.layout = "mono"
         self._resampler = av.AudioResampler(format="flt", layout="mono", rate=IN_RATE)
@@ -90,10 +93,10 @@ class Encoder:
     def __init__(self, fmt: str) -> None:
         self.format = fmt
         codec, self.rate = FORMATS[fmt]
-        self._codec = None
-        self._resampler = None
+        self._codec: AudioCodecContext | None = None
+        self._resampler: av.AudioResampler | None = None
         if codec != "pcm_s16le":
-            self._codec = av.CodecContext.create(codec, "w")
+            self._codec = cast(AudioCodecContext, av.CodecContext.create(codec, "w"))
             self._codec.sample_rate = self.rate
             self._codec.format = "s16"
             self._codec.layout = "mono"

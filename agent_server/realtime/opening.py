@@ -94,11 +94,11 @@ async def _open_session(conn: HTTPConnection, secret: str | None, agent: str | N
                          code="missing_agent")
     if who.agent and who.agent != agent_id:
         raise Forbidden("This client secret is bound to another agent.", code="wrong_agent")
-    agent = await load_agent(ctx, who.tenant, agent_id)
+    agent_doc = await load_agent(ctx, who.tenant, agent_id)
     try:
-        voice = await ctx.profiles.resolve(who.tenant, agent["voice"])
+        voice = await ctx.profiles.resolve(who.tenant, agent_doc["voice"])
     except NotFound as exc:
-        raise Conflict(f"Agent {agent_id} speaks with voice '{agent['voice']}', which no longer exists "
+        raise Conflict(f"Agent {agent_id} speaks with voice '{agent_doc['voice']}', which no longer exists "
                        f"(it was deleted). Set a new voice: PATCH /v1/agents/{agent_id} {{\"voice\": \"joe\"}}.",
                        code="voice_not_found") from exc
     except Conflict as exc:
@@ -116,7 +116,7 @@ async def _open_session(conn: HTTPConnection, secret: str | None, agent: str | N
     except SessionLimit as exc:
         await ctx.limiter.release(lease)
         raise TooManyRequests(str(exc), code="session_limit_reached", retry_after=SESSION_RETRY_S) from exc
-    opened = Opened(ctx, res, who, agent, voice.id, voice.profile, lease)
+    opened = Opened(ctx, res, who, agent_doc, voice.id, voice.profile, lease)
     try:
         await res.ensure_stt()
     except BaseException:

@@ -57,7 +57,8 @@ def check(settings: RealtimeSettings) -> None:
 
 def _factory(table: dict[str, str], name: str) -> Callable[..., Any]:
     module, attr = table[name].split(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    factory: Callable[..., Any] = getattr(importlib.import_module(module), attr)
+    return factory
 
 
 def load_stt(name: str, models: ModelSettings) -> SpeechToText:

@@ -107,6 +107,10 @@ async def _open(ws: WebSocket, params: dict[str, Any]) -> Opened:
     return await open_session(ws, agent=agent, who=who)
 
 
+def _obj(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 async def _wait_start(ws: WebSocket) -> dict[str, Any] | None:
     while True:
         msg = json.loads(await ws.receive_text())
@@ -127,8 +131,8 @@ async def twilio_websocket(ws: WebSocket) -> None:
         return
     if start is None:
         return
-    info = start.get("start") if isinstance(start.get("start"), dict) else {}
-    params = info.get("customParameters") if isinstance(info.get("customParameters"), dict) else {}
+    info = _obj(start.get("start"))
+    params = _obj(info.get("customParameters"))
     sid = str(start.get("streamSid") or info.get("streamSid") or "")
     try:
         opened = await _open(ws, params)
@@ -145,12 +149,12 @@ async def twilio_websocket(ws: WebSocket) -> None:
                 continue
             event = msg.get("event")
             if event == "media":
-                media = msg.get("media") if isinstance(msg.get("media"), dict) else {}
+                media = _obj(msg.get("media"))
                 with contextlib.suppress(binascii.Error, ValueError, TypeError):
                     session.push_audio(transport.decode(base64.b64decode(media.get("payload", ""), validate=True)))
             elif event == "mark":
                 # Our mark echoed: the call is alive and has played up to that piece.
-                mark = msg.get("mark") if isinstance(msg.get("mark"), dict) else {}
+                mark = _obj(msg.get("mark"))
                 if isinstance(mark.get("name"), str):
                     session.touch()
             elif event == "stop":

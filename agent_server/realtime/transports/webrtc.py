@@ -170,6 +170,8 @@ async def _consume(track: MediaStreamTrack, session: RealtimeSession) -> None:
             frame = await track.recv()
         except MediaStreamError:
             return
+        if not isinstance(frame, av.AudioFrame):
+            continue
         frame.pts = None
         for f in resampler.resample(frame):
             session.push_audio(f.to_ndarray().reshape(-1).astype(np.float32))
