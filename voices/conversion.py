@@ -30,6 +30,7 @@ from scipy.ndimage import uniform_filter1d
 from voices import envelope_filter
 from voices import prior as voice_prior
 from voices.caricature import exaggerate
+from voices.conversion_options import ConversionOptions
 from voices.methods import (
     DEFAULT_METHOD,
     PHONE_PRIOR,
@@ -56,6 +57,9 @@ from voices.world import (
 )
 
 KNN_K = 4
+# Pairs of the same phone whose mean residual corrects a frame (map_phones).
+PHONE_NEIGHBOURS = 8
+DEFAULT_OPTIONS = ConversionOptions()
 
 
 @dataclass
@@ -439,6 +443,52 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         CONVERT_FRAME_MS,
     )
     if "hyb" in flags:
+        hop = round(CONVERT_FRAME_MS * RATE / 1000)
+        log_ratio = 0.5 * (log_envelope(mcep, CONVERT_FFT) - log_envelope(plain, CONVERT_FFT))
+        filtered = envelope_filter.filter_envelope(np.asarray(x, np.float64), log_ratio, hop)
+        y = envelope_filter.voicing_mix(y, filtered, v, hop, ramp=hop // 2)
+    return y.astype(np.float32)
+
+
+def convert_with(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
+                 options: ConversionOptions = DEFAULT_OPTIONS, phones: np.ndarray | None = None) -> np.ndarray:
+    """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``.
+
+    In order: the frequency warp (``options.warp``), the mean/variance mapping, the
+    linear map (per phone where ``phones``, Piper's per-sample phone labels, and the
+    profile's ``pair_phone`` allow), the caricature, WORLD resynthesis with the mapped F0
+    and aperiodicity, and Piper's own unvoiced samples filtered (``hybrid_unvoiced``).
+    What a profile lacks is skipped: one built without words (no aligned pairs, no warp)
+    gets the mean/variance mapping; one from before the phone labels, the linear map.
+    """
+    extras = extras or {}
+    warp = options.warp and "warp_alpha" in extras
+    feats = analyze(x, keep_sp=warp, frame_ms=CONVERT_FRAME_MS, dio_speed=CONVERT_DIO_SPEED)
+    v = feats.voiced
+    plain, src_plain = feats.mcep, src
+    if warp and feats.sp is not None:
+        # The warped base voice has its own statistics, measured at enrollment.
+        feats.mcep = pw.code_spectral_envelope(warp_envelope(feats.sp, float(extras["warp_alpha"][0])), RATE, MCEP_DIM)
+        src = Stats.from_arrays(extras, "srcw_")
+    mcep = map_mcep(feats.mcep, v, src, tgt)
+    if options.linear_map and warp:
+        lam_timbre = options.timbre_ridge if options.timbre_ridge != options.ridge else None
+        if options.phone_correction and phones is not None and "pair_phone" in extras and v.any():
+            labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
+            mcep = map_phones(mcep, labels, v, extras, src, tgt, options.ridge, options.phone_prior,
+                              k=PHONE_NEIGHBOURS, lam_timbre=lam_timbre)
+        else:
+            mcep = map_linear(feats, mcep, src, tgt, extras, options.ridge, lam_timbre)
+    if options.has_caricature:
+        reference = None
+        if options.caricature_from_average:
+            # Caricature away from the average speaker rather than from the base voice:
+            # the base frames mapped onto the population's mean statistics (below 8 kHz).
+            a = voice_prior.default().average  # F0 and aperiodicity are not mapped here
+            reference = map_mcep(plain, v, src_plain, Stats(0.0, 1.0, a[0], a[1], a[2], a[3], np.zeros(1)))
+        mcep = exaggerate(plain, mcep, options.caricature, options.caricature_high, low_reference=reference)
+    y = synthesize(map_f0(feats.f0, src, tgt), mcep, map_cap(feats.cap, v, src, tgt), CONVERT_FFT, CONVERT_FRAME_MS)
+    if options.hybrid_unvoiced:
         hop = round(CONVERT_FRAME_MS * RATE / 1000)
         log_ratio = 0.5 * (log_envelope(mcep, CONVERT_FFT) - log_envelope(plain, CONVERT_FFT))
         filtered = envelope_filter.filter_envelope(np.asarray(x, np.float64), log_ratio, hop)
