@@ -81,6 +81,9 @@ def create_app(
     settings: Settings | None = None, store: Store | None = None, *, run_worker: bool = True
 ) -> Starlette:
     settings = settings or load_settings()
+    from agent_server.realtime import engines
+
+    engines.check(settings.realtime)  # an engine name that does not exist fails here, not at a first call
     store = store or open_store(settings)
     m = settings.models
     # The one CPU budget: ``cpu_pool_size`` model jobs at once, each model running

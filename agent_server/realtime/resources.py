@@ -43,7 +43,6 @@ class SessionResources(Protocol):
 
 class RealtimeResources:
     def __init__(self, ctx: ServerContext) -> None:
-        engines.check(ctx.settings.realtime)
         self.ctx = ctx
         self.vad_pool = VadPool()
         # Realtime model work enters the server's one pool here, earliest deadline first.

@@ -46,6 +46,15 @@ def test_default_toml_spells_out_every_gate_threshold() -> None:
         assert value == f.default, f.name
 
 
+def test_speech_engines_are_checked_at_start(tmp_path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[realtime]\ntts_engine = "pipr"\n')
+    with pytest.raises(ValueError, match="tts_engine = 'pipr' is not an engine"):
+        create_app(load_settings(cfg, env={}, data_dir=str(tmp_path)), run_worker=False)
+    cfg.write_text('[realtime]\nstt_engine = "whisper"\ntts_engine = "voices"\n')
+    create_app(load_settings(cfg, env={}, data_dir=str(tmp_path)), run_worker=False)
+
+
 def test_conversion_method_is_checked_at_start(tmp_path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('[models]\nconversion_method = "meanvar+wrap"\n')
