@@ -95,9 +95,10 @@ def create_app(
     sched = CpuScheduler(pool, m.cpu_pool_size, light_slots=1)
     ctx = ServerContext(
         settings=settings, store=store, metrics=Metrics(), cpu=pool, sched=sched,
-        profiles=ProfileCache(store, m.profile_cache_size, m.conversion_method, sched),
+        profiles=ProfileCache(store, m.profile_cache_size, m.conversion, sched),
         limiter=Limiter(settings, getattr(store, "r", None)),
     )
+    log.info("Conversion options for cloned voices: %s", m.conversion.describe())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

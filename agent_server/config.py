@@ -2,7 +2,10 @@
 
 Precedence (lowest first): dataclass defaults, `configs/default.toml`, a `--config` file,
 then the environment: `AGENT_SERVER_<KEY>` for top-level keys,
-`AGENT_SERVER_<SECTION>__<KEY>` for a section's keys, and `REDIS_URL`.
+`AGENT_SERVER_<SECTION>__<KEY>` for a section's keys (`__` again for a table inside a
+section: `AGENT_SERVER_MODELS__CONVERSION__CARICATURE`), and `REDIS_URL`. All layers are
+merged before the settings are built, so a check that spans keys (the conversion
+options') sees the combination every layer makes together.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voices.conversion_options import ConversionOptions
 from voices.gate.thresholds import GateThresholds
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.toml"
@@ -60,7 +64,9 @@ class ModelSettings:
     asr_compute_type: str = "int8"
     tts_model: str = ""  # empty: the bundled en_US-joe-medium
     profile_cache_size: int = 64
-    conversion_method: str = ""  # empty: voices.conversion.DEFAULT_METHOD
+    # How cloned voices are converted ([models.conversion]); the defaults are the
+    # measured best, documented field by field in voices/conversion_options.py.
+    conversion: ConversionOptions = field(default_factory=ConversionOptions)
     # Model jobs running at once (agent_server.cpu); threads per model call (ONNX
     # Runtime, CTranslate2, torch), 0: cores // cpu_pool_size, so the two multiply to
     # the cores.
@@ -148,7 +154,19 @@ def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
             changes[key] = _merge(current, value, f"{where}{key}.")
         else:
             changes[key] = _coerce(value, hints[key])
-    return dataclasses.replace(obj, **changes)
+    try:
+        return dataclasses.replace(obj, **changes)
+    except ValueError as exc:  # a dataclass's own check of its combination
+        raise ValueError(f"configuration {where.rstrip('.') or 'settings'}: {exc}") from exc
+
+
+def _deep_update(into: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_update(into[key], value)
+        else:
+            into[key] = value
+    return into
 
 
 def _env_overrides(env: typing.Mapping[str, str]) -> dict[str, Any]:
@@ -159,9 +177,12 @@ def _env_overrides(env: typing.Mapping[str, str]) -> dict[str, Any]:
             continue
         key = name[len("AGENT_SERVER_") :].lower()
         if "__" in key:
-            section, sub = key.split("__", 1)
+            section, *path = key.split("__")
             if section in sections:
-                out.setdefault(section, {})[sub] = value
+                table = out.setdefault(section, {})
+                for part in path[:-1]:
+                    table = table.setdefault(part, {})
+                table[path[-1]] = value
         elif key in {f.name for f in dataclasses.fields(Settings)}:
             out[key] = value
     if env.get("REDIS_URL"):
@@ -175,12 +196,11 @@ def load_settings(
     **overrides: Any,
 ) -> Settings:
     env = os.environ if env is None else env
-    settings = Settings()
+    data: dict[str, Any] = {}
     if DEFAULT_CONFIG.exists():
-        settings = _merge(settings, tomllib.loads(DEFAULT_CONFIG.read_text()), "")
+        _deep_update(data, tomllib.loads(DEFAULT_CONFIG.read_text()))
     if path:
-        settings = _merge(settings, tomllib.loads(Path(path).read_text()), "")
-    settings = _merge(settings, _env_overrides(env), "")
-    if overrides:
-        settings = _merge(settings, overrides, "")
-    return settings
+        _deep_update(data, tomllib.loads(Path(path).read_text()))
+    _deep_update(data, _env_overrides(env))
+    _deep_update(data, overrides)
+    return _merge(Settings(), data, "")

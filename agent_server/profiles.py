@@ -2,8 +2,10 @@
 
 The voice record is read from the store on every resolve (one cheap lookup), so a voice
 deleted by any process stops working at once everywhere; only the decoded profile, which
-never changes for a given id, is cached. Decoding a profile (decompression, ~10 ms) is
-a job of the CPU scheduler when there is one, never work on the event loop.
+never changes for a given id, is cached. The server's conversion options are handed out
+beside the cached profile (:class:`voices.synthesis.ClonedVoice`), never written onto it.
+Decoding a profile (decompression, ~10 ms) is a job of the CPU scheduler when there is
+one, never work on the event loop.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import TYPE_CHECKING
 
 from agent_server.errors import Conflict, NotFound
 from agent_server.stores.base import Store
+from voices.conversion_options import ConversionOptions
 
 if TYPE_CHECKING:
     from agent_server.cpu import CpuScheduler
     from voices.profile import VoiceProfile
+    from voices.synthesis import ClonedVoice
 
 STOCK_VOICES = {"joe": "Joe (US English, Piper en_US-joe-medium)"}
 # OpenAI's voice names, so unchanged OpenAI code runs: each speaks as a stock voice.
@@ -36,24 +40,20 @@ def stock_voice(voice: str) -> str | None:
 @dataclass(frozen=True)
 class ResolvedVoice:
     id: str
-    profile: VoiceProfile | None  # None: the stock base voice
+    clone: ClonedVoice | None  # None: the stock base voice
 
 
 class ProfileCache:
-    def __init__(self, store: Store, size: int = 64, method: str = "",
+    def __init__(self, store: Store, size: int = 64, options: ConversionOptions | None = None,
                  sched: CpuScheduler | None = None) -> None:
         self.store = store
         self.sched = sched
         self.size = size
-        from voices.methods import DEFAULT_METHOD, check_method
-
-        if method:
-            check_method(method)
-        if "exp" in (method or DEFAULT_METHOD).split("+"):
+        self.options = options or ConversionOptions()  # how every cloned voice is converted
+        if self.options.caricature_from_average:
             from voices import prior
 
             prior.default()  # the average speaker is read (and checked) at start, not on a request
-        self.method = method  # conversion method for every loaded profile; "" = the default
         self._items: OrderedDict[str, VoiceProfile] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -103,9 +103,9 @@ class ProfileCache:
                 prof = VoiceProfile.from_bytes(raw)
             else:
                 prof = await self.sched.run(self.sched.now(), "profile", VoiceProfile.from_bytes, raw)
-            if self.method:
-                prof.method = self.method
             self._put(voice, prof)
         else:
             self.hits += 1
-        return ResolvedVoice(voice, prof)
+        from voices.synthesis import ClonedVoice
+
+        return ResolvedVoice(voice, ClonedVoice(prof, self.options))

@@ -21,7 +21,7 @@ from agent_server.cpu import CpuScheduler, Due
 from voices import synthesis
 
 if TYPE_CHECKING:
-    from voices.profile import VoiceProfile
+    from voices.synthesis import ClonedVoice
 
 RunCpu = Callable[..., Awaitable[Any]]
 _DONE = object()
@@ -45,7 +45,7 @@ def plan(texts: list[str], speed: float = 1.0) -> list[tuple[int, str]]:
     return pieces
 
 
-async def speak(pieces: list[tuple[int, str]], profile: VoiceProfile | None, speed: float, run: RunCpu,
+async def speak(pieces: list[tuple[int, str]], voice: ClonedVoice | None, speed: float, run: RunCpu,
                 *, fast_start: bool = True) -> AsyncGenerator[tuple[int, np.ndarray], None]:
     """Yield ``(text index, float32 chunk at 24 kHz)`` for :func:`plan`'s pieces, the
     same audio ``synthesize_stream`` makes of them; a pause leads the first chunk of
@@ -54,7 +54,7 @@ async def speak(pieces: list[tuple[int, str]], profile: VoiceProfile | None, spe
     pause = synthesis.gap(speed)
 
     def read(i: int) -> asyncio.Future[tuple[np.ndarray, np.ndarray]]:
-        return asyncio.ensure_future(run(synthesis.read, pieces[i][1], profile, speed))
+        return asyncio.ensure_future(run(synthesis.read, pieces[i][1], voice, speed))
 
     reading: asyncio.Future[tuple[np.ndarray, np.ndarray]] | None = read(0) if pieces else None
     try:
@@ -64,7 +64,7 @@ async def speak(pieces: list[tuple[int, str]], profile: VoiceProfile | None, spe
             reading = None
             prev = pieces[i - 1] if i else None
             lead = prev is not None and (prev[0] != owner or prev[1][-1] in ".!?")
-            parts = synthesis.voiced(audio, labels, profile, split=fast_start and i == 0)
+            parts = synthesis.voiced(audio, labels, voice, split=fast_start and i == 0)
             while (part := await run(_next, parts)) is not _DONE:
                 yield owner, (np.concatenate([pause, part]) if lead else part)
                 lead = False

@@ -127,7 +127,7 @@ def main() -> None:
             if len(text) < 20:
                 continue
             reading, phones = piper_reading(normalize(text))
-            conv = C.convert(reading, prof.source, prof.target, prof.extras, prof.method, phones=phones)
+            conv = C.convert(reading, prof.source, prof.target, prof.extras, C.DEFAULT_OPTIONS, phones=phones)
             if args.detail:
                 outs = detail(x, conv, phones, prof.extras["pair_phone"])
             else:
@@ -140,7 +140,7 @@ def main() -> None:
                 scores[k].append((float(sims[si]), int(np.argmax(sims)) == si))
         cells = [f"{np.mean([a for a, _ in v]):.3f} ({sum(b for _, b in v)}/{len(v)})" for v in scores.values()]
         print(f"| {s.name} | " + " | ".join(cells) + " |", flush=True)
-    print(f"(method {C.DEFAULT_METHOD}; mean target similarity, identified/utterances; speakers {names})")
+    print(f"(the default conversion options; mean target similarity, identified/utterances; speakers {names})")
 
 
 if __name__ == "__main__":

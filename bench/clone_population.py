@@ -48,12 +48,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import clone_quality as cq
+import conversion_variants
 import population
 
 from voices import base_voice, loudness, synthesis
-from voices.methods import DEFAULT_METHOD, PREVIOUS_METHOD
 from voices.profile import build_profile, speaker_embedding
-from voices.synthesis import OUTPUT_RATE, synthesize
+from voices.synthesis import OUTPUT_RATE, ClonedVoice, synthesize
 
 CACHE = Path(__file__).resolve().parent / "out" / "population"
 BASE = "base (joe, unconverted)"
@@ -175,8 +175,9 @@ class Tally:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(population.ROOT), help="folder holding libritts8/ and librispeech261/")
-    ap.add_argument("--methods", default=f"{DEFAULT_METHOD},{PREVIOUS_METHOD}",
-                    help="comma-separated conversion methods (default: the server's default and the previous one)")
+    ap.add_argument("--methods", default="default,previous",
+                    help="comma-separated conversion methods (bench/conversion_variants.py: method strings, or "
+                         "default / previous, the server's default and the one before it)")
     ap.add_argument("--sentences", type=int, default=len(cq.SENTENCES), help="how many of the bench sentences")
     ap.add_argument("--speakers", default="", help="comma-separated judged speakers to enroll (default: all)")
     ap.add_argument("--enroll-seconds", type=float, default=10.0)
@@ -208,7 +209,7 @@ def main() -> None:
     chosen = set(args.speakers.split(",")) - {""}
     enrolled = [j for j in judged if not chosen or j.speaker.name in chosen]
     sentences = cq.SENTENCES[: args.sentences]
-    methods = [m for m in args.methods.split(",") if m]
+    methods = conversion_variants.parse_list(args.methods)
     modes = [base_voice.check_mode(m) for m in args.bases.split(",") if m]
     systems = [BASE]
     for mode in modes:
@@ -249,17 +250,16 @@ def main() -> None:
                     cpu[name][1] += len(y) / OUTPUT_RATE
                     outs.append((name, k, y))
             if methods and args.latency:
-                profile.method = methods[0]
-                latency.setdefault(mode, []).extend(first_chunk_s(text, profile) for text in sentences[:args.latency])
+                first = ClonedVoice(profile, next(iter(methods.values())))
+                latency.setdefault(mode, []).extend(first_chunk_s(text, first) for text in sentences[:args.latency])
             same = CpuReading()
             synthesis.base_reading = same  # type: ignore[assignment]
             try:
-                for method in methods:
-                    profile.method = method
+                for method, options in methods.items():
                     name = system_name(method, mode)
                     for k, text in enumerate(sentences):
                         c, replayed = time.process_time(), same.replayed_cpu
-                        y = synthesize(text, profile)
+                        y = synthesize(text, ClonedVoice(profile, options))
                         cpu[name][0] += time.process_time() - c + same.replayed_cpu - replayed
                         cpu[name][1] += len(y) / OUTPUT_RATE
                         outs.append((name, k, y))
@@ -317,7 +317,7 @@ def main() -> None:
     for mode, voices in chosen_voice.items():
         print(f"base voices @{mode}: " + ", ".join(f"{v} x{voices.count(v)}" for v in sorted(set(voices))))
     for mode, waits in latency.items():
-        print(f"first chunk @{mode} ({methods[0]}, wall, {len(waits)} sentences, machine load "
+        print(f"first chunk @{mode} ({next(iter(methods))}, wall, {len(waits)} sentences, machine load "
               f"{os.getloadavg()[0]:.1f}): median {np.median(waits):.3f} s, max {np.max(waits):.3f} s")
     print(f"synthesis CPU per audio second, cloned/base: {ratios}; enrollment median "
           f"{np.median(enroll_times):.2f} s (wall, clips {args.enroll_seconds:g}-14 s); total {time.time() - t0:.0f} s")

@@ -37,12 +37,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import conversion_variants
 
 from voices import models, synthesis
 from voices.audio_io import resample
-from voices.methods import DEFAULT_METHOD, PREVIOUS_METHOD
 from voices.profile import build_profile, speaker_embedding
-from voices.synthesis import OUTPUT_RATE, synthesize
+from voices.synthesis import OUTPUT_RATE, ClonedVoice, synthesize
 
 SENTENCES = [
     "The little cottage by the river had a bright red door and a garden full of roses.",
@@ -193,8 +195,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_data = Path(__file__).resolve().parent.parent.parent / "shared/data/libritts8"
     ap.add_argument("data", nargs="?", default=str(default_data))
-    ap.add_argument("--methods", default=f"{DEFAULT_METHOD},{PREVIOUS_METHOD}",
-                    help="comma-separated conversion methods (default: the server's default and the previous one)")
+    ap.add_argument("--methods", default="default,previous",
+                    help="comma-separated conversion methods (bench/conversion_variants.py: method strings, or "
+                         "default / previous, the server's default and the one before it)")
     ap.add_argument("--speakers", default="", help="comma-separated speakers to enroll (default: all)")
     ap.add_argument("--enroll-seconds", type=float, default=8.0,
                     help="join a speaker's utterances (>= 2 s each, 14 s at most) until the clip reaches this")
@@ -218,7 +221,7 @@ def main() -> None:
         save.mkdir(parents=True, exist_ok=True)
     print(f"{len(speakers)} speakers, {len(enrolled)} enrolled; setup {time.time() - t0:.0f} s", file=sys.stderr)
 
-    methods = [m for m in args.methods.split(",") if m]
+    methods = conversion_variants.parse_list(args.methods)
     rows = {name: Row(name, [], [], [], []) for name in ["base (joe, unconverted)", *methods]}
     for spk in enrolled:
         # The base voice is rendered anew for every speaker: Piper's prosody varies from
@@ -233,19 +236,17 @@ def main() -> None:
         idx = names.index(spk.name)
         t = time.perf_counter()
         asr_transcript = transcribe(spk.enroll)
-        exemplars = any(("knn" in m and "warp" not in m) or "warp2" in m for m in methods)
-        profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=asr_transcript, exemplars=exemplars)
+        profile = build_profile(spk.enroll, OUTPUT_RATE, transcript=asr_transcript)
         enroll_s = time.perf_counter() - t
         outputs: dict[str, list[tuple[str, np.ndarray, str]]] = {"base (joe, unconverted)": base_out}
         same = SameReading()
         if not args.fresh:
             synthesis.piper_reading = same  # type: ignore[assignment]
-        for method in methods:
-            profile.method = method
+        for method, options in methods.items():
             outs = []
             for k, text in enumerate(SENTENCES):
                 t, replayed = time.perf_counter(), same.replayed_s
-                y = synthesize(text, profile)
+                y = synthesize(text, ClonedVoice(profile, options))
                 rows[method].synth_s += time.perf_counter() - t + same.replayed_s - replayed
                 rows[method].audio_s += len(y) / OUTPUT_RATE
                 outs.append((text, y, transcribe(y)))

@@ -1,6 +1,6 @@
 """Synthesis speed: real-time factor and time to first chunk, base vs cloned voice.
 
-    python bench/tts_speed.py [--runs 5] [--method meanvar] [--no-http] [--bases piper,auto]
+    python bench/tts_speed.py [--runs 5] [--method meanvar+warp] [--no-http] [--bases piper,auto]
 
 Both voices read the same texts in the same run, alternating, so a machine that gets
 busier during the run slows both alike; each figure is the median over ``--runs``.
@@ -33,9 +33,12 @@ import numpy as np
 import pyworld as pw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import conversion_variants
 
 from voices.profile import VoiceProfile, build_profile
-from voices.synthesis import OUTPUT_RATE, piper_audio, synthesize_stream
+from voices.synthesis import OUTPUT_RATE, ClonedVoice, piper_audio, synthesize_stream
 
 TEXTS = {
     "short": "Your appointment is confirmed for Thursday at 2 PM.",
@@ -73,7 +76,7 @@ def clone(base_voice: str = "piper", pitch: float = 1.5) -> VoiceProfile:
 _AHEAD = ThreadPoolExecutor(1, thread_name_prefix="piper-ahead")
 
 
-def run_once(text: str, profile: VoiceProfile | None) -> tuple[float, float, float]:
+def run_once(text: str, profile: ClonedVoice | None) -> tuple[float, float, float]:
     """(wall-clock RTF, CPU-time RTF, seconds to the first chunk)."""
     t0 = time.perf_counter()
     c0 = time.process_time()
@@ -147,23 +150,23 @@ def http_ttfb(runs: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--method", default="", help="conversion method (default: the profile's)")
+    ap.add_argument("--method", default="default",
+                    help="conversion method (bench/conversion_variants.py; default: the server's default)")
     ap.add_argument("--no-http", action="store_true", help="skip the HTTP time-to-first-byte table")
     ap.add_argument("--bases", default="", help="comma-separated base voice modes, one clone each (see above)")
     args = ap.parse_args()
     modes = [m for m in args.bases.split(",") if m]
-    clones = {f"cloned @{m}": clone(m, 1.9) for m in modes} if modes else {"cloned": clone()}
-    for profile in clones.values():
-        if args.method:
-            profile.method = args.method
+    options = conversion_variants.parse(args.method)
+    profiles = {f"cloned @{m}": clone(m, 1.9) for m in modes} if modes else {"cloned": clone()}
+    clones = {k: ClonedVoice(p, options) for k, p in profiles.items()}
     for text in TEXTS.values():  # warm up models and caches
         run_once(text, None)
         for profile in clones.values():
             run_once(text, profile)
     load = os.getloadavg()[0]
     print(f"tts_speed: median of {args.runs} runs, {os.cpu_count()} CPUs, load average {load:.1f}, "
-          f"method {next(iter(clones.values())).method}, base voices "
-          + ", ".join(f"{k} {p.base_voice}" for k, p in clones.items()))
+          f"method {args.method}, base voices "
+          + ", ".join(f"{k} {p.base_voice}" for k, p in profiles.items()))
     print("| text | voice | RTF (wall) | RTF (CPU time, all threads) | first chunk (ms) |")
     print("|---|---|---|---|---|")
     for name, text in TEXTS.items():

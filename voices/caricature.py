@@ -1,7 +1,7 @@
 """Caricature: the clone carried further from the base voice than the mapping takes it.
 
 Pure arrays in, arrays out, on the mel-cepstra of one sentence; :func:`voices.conversion.convert`
-applies it last, after every mapping (``+ex<N>``, ``+exh<N>``).
+applies it last, after every mapping (``ConversionOptions.caricature``, ``caricature_high``).
 """
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from voices.methods import HIGH_BAND_HZ
 from voices.prior import low_band
 from voices.world import CONVERT_FFT, MCEP_DIM, RATE, log_envelope
+
+# Where ``beta_high`` takes over from ``beta`` (over ±500 Hz): above the first two formants.
+HIGH_BAND_HZ = 2500.0
 
 
 def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float, beta_high: float | None = None,
                low_reference: np.ndarray | None = None) -> np.ndarray:
-    """Carry every frame ``beta`` further along its own conversion (``+ex``; c0 kept).
+    """Carry every frame ``beta`` further along its own conversion (c0 kept).
 
     What the mappings cannot learn from a 10 s clip (the frame detail of phones it does
     not hold) stays the base voice's, and the Piper voice already sounds like some real
@@ -29,13 +31,13 @@ def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float, beta_high: fl
     docs/synthesis_bench.md: β = 0.25 raises identification by ~14 points for about one
     WER point; β ≥ 0.35 starts to cost intelligibility and the independent judge.
 
-    ``beta_high`` (``exh``) is the caricature above :data:`HIGH_BAND_HZ`: the first two
+    ``beta_high`` is the caricature above :data:`HIGH_BAND_HZ`: the first two
     formants, which carry the words, sit below it, the higher formants and the voice
     quality that tell speakers apart above it, so the overshoot can be larger there for
-    the same WER (measured 2026-11-27). The log-spectrum is linear in the mel-cepstrum, so
+    the same WER. The log-spectrum is linear in the mel-cepstrum, so
     the frequency-dependent overshoot is one fixed 40x40 matrix (:func:`_band_operator`).
 
-    ``low_reference`` (``+exp``): below 8 kHz the overshoot is measured from these frames
+    ``low_reference`` (``caricature_from_average``): below 8 kHz the overshoot is measured from these frames
     (the base voice mapped onto the average speaker of :mod:`voices.prior`) instead of
     from the base voice: among many speakers, what tells one apart is how it differs
     from the average voice, not from Piper's.

@@ -13,6 +13,11 @@ What is applied, all learned once at enrollment (see :mod:`voices.profile`):
 - Aperiodicity: the band aperiodicity's voiced-frame mean is shifted to the target's
   (breathiness).
 
+On top of these, :func:`convert` applies what :class:`voices.conversion_options.ConversionOptions`
+turns on: the frequency warp, a linear map and a per-phone correction fitted on the
+enrollment's aligned frame pairs, a caricature (:mod:`voices.caricature`) and Piper's
+own unvoiced samples (:mod:`voices.envelope_filter`).
+
 The vocoder is :mod:`voices.world`, the frequency warp :mod:`voices.warp`, the output
 level :mod:`voices.loudness`. Everything here is numpy/pyworld on float64 arrays at
 :data:`voices.world.RATE`.
@@ -31,17 +36,8 @@ from voices import envelope_filter
 from voices import prior as voice_prior
 from voices.caricature import exaggerate
 from voices.conversion_options import ConversionOptions
-from voices.methods import (
-    DEFAULT_METHOD,
-    PHONE_PRIOR,
-    TIMBRE_FROM,
-    exaggeration,
-    high_band_exaggeration,
-    phone_prior,
-    timbre_ridge,
-)
 from voices.phones import NO_PHONE, frame_labels
-from voices.warp import warp_envelope, warp_envelope2
+from voices.warp import warp_envelope
 from voices.world import (
     CONVERT_DIO_SPEED,
     CONVERT_FFT,
@@ -56,10 +52,13 @@ from voices.world import (
     synthesize,
 )
 
-KNN_K = 4
 # Pairs of the same phone whose mean residual corrects a frame (map_phones).
 PHONE_NEIGHBOURS = 8
 DEFAULT_OPTIONS = ConversionOptions()
+# First mel-cepstral coefficient whose part of the linear map gets its own ridge weight
+# (``ConversionOptions.timbre_ridge``): c1-8 draw the broad envelope (the formant
+# structure that tells phones apart), c9-39 its finer shape.
+TIMBRE_FROM = 9
 
 
 @dataclass
@@ -126,24 +125,15 @@ def map_f0(f0: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
     return out
 
 
-def map_mcep(mcep: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats, var_dim: int = 0) -> np.ndarray:
-    """Mean/variance mapping of coefficients 1.. (c0, the frame level, is kept).
-
-    ``var_dim`` > 0 maps the spread only on coefficients below it; the higher ones (fine
-    envelope detail, where a low-pitched speaker's analysis leaves harmonic ripple) get
-    their mean shifted only.
-    """
+def map_mcep(mcep: np.ndarray, voiced: np.ndarray, src: Stats, tgt: Stats) -> np.ndarray:
+    """Mean/variance mapping of coefficients 1.. (c0, the frame level, is kept)."""
     out = mcep.copy()
     for mask, (ms, ss, mt, st) in (
         (voiced, (src.mcep_mean_v, src.mcep_std_v, tgt.mcep_mean_v, tgt.mcep_std_v)),
         (~voiced, (src.mcep_mean_u, src.mcep_std_u, tgt.mcep_mean_u, tgt.mcep_std_u)),
     ):
         if mask.any():
-            scale = st[1:] / ss[1:]
-            if var_dim > 0:
-                scale = scale.copy()
-                scale[var_dim - 1 :] = 1.0
-            out[mask, 1:] = (mcep[mask, 1:] - ms[1:]) * scale + mt[1:]
+            out[mask, 1:] = (mcep[mask, 1:] - ms[1:]) * (st[1:] / ss[1:]) + mt[1:]
     return out
 
 
@@ -179,58 +169,18 @@ def _knn(query: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
     return np.argpartition(d, min(k, keys.shape[0] - 1), axis=1)[:, :k]
 
 
-def map_knn(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
-            extras: dict[str, np.ndarray], method: str, warped: bool = False, lo: int = 1,
-            conf: bool = False) -> np.ndarray:
-    """Exemplar-based envelope for voiced frames (see :func:`convert` for the variants)."""
-    digits = method.lstrip("knrsdiect-")
-    k = int(digits) if digits else KNN_K
-    method = method.rstrip("0123456789")
-    v = feats.voiced
-    if not v.any():
-        return mapped
-    out = mapped.copy()
-    q = mapped[v, 1:KNN_DIM]
-    if method == "knn-direct":
-        tg = extras["tgt_frames"].astype(np.float64)
-        idx = _knn(q, tg[:, 1:KNN_DIM], k)
-        out[v, 1:] = tg[idx, 1:].mean(1)
-        return out
-    ps = extras["pair_srcw" if warped else "pair_src"].astype(np.float64)
-    pt = extras["pair_tgt"].astype(np.float64)
-    ps_m = map_mcep(ps, np.ones(len(ps), bool), src, tgt)
-    keys = ps_m[:, 1:KNN_DIM]
-    idx = _knn(q, keys, k)
-    if method == "knn":
-        out[v, 1:] = pt[idx, 1:].mean(1)
-    elif method == "knn-res":
-        # ``lo``: the residual only above quefrency index ``lo``; the low coefficients
-        # (broad envelope: formant placement, what makes the phone) stay mapped.
-        res = (pt[idx, lo:] - ps_m[idx, lo:]).mean(1)
-        if conf:
-            # Residual only where the match is as close as the pairs are to each other:
-            # a frame unlike any enrollment frame (a phone the clip lacks) gets the
-            # plain mapping instead of a far neighbour's correction.
-            d = np.sqrt(((q[:, None, :] - keys[idx]) ** 2).sum(-1)).mean(1)
-            r = _pair_radius(keys, k)
-            w = np.clip(2.0 - d / r, 0.0, 1.0)
-            res = res * w[:, None]
-        out[v, lo:] = mapped[v, lo:] + res
-    return out
-
-
 def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
                extras: dict[str, np.ndarray], lam: float = 3.0, lam_timbre: float | None = None) -> np.ndarray:
-    """Mean/variance mapping plus a ridge-regressed linear correction (``lr``).
+    """Mean/variance mapping plus a ridge-regressed linear correction (the linear map).
 
     The diagonal mapping moves each coefficient on its own; the speaker's timbre also
     lives in how coefficients move together (formant structure). One linear map from
     the mapped base frame (coefficients 1-24, standardised) to the residual target −
     mapped (coefficients 1-39) is fitted on the aligned enrollment pairs; ``lam`` is the
     ridge weight relative to the number of pairs. Being global, it cannot copy a
-    neighbour's phone the way exemplars do (``knn-res``), which is what keeps the words
-    intelligible. The fit is a 25x25 solve over the stored pairs (~1 ms), so it is made
-    per call rather than stored. ``lam_timbre`` (``lrh``) is the ridge weight for the
+    neighbour's phone the way exemplar lookups do, which is what keeps the words
+    intelligible (measured: exemplars cost 4-7 WER points). The fit is a 25x25 solve
+    over the stored pairs (~1 ms), so it is made per call rather than stored. ``lam_timbre`` is the ridge weight for the
     outputs from :data:`TIMBRE_FROM` up, where a freer fit costs the words less.
     """
     v = feats.voiced
@@ -244,7 +194,7 @@ def map_linear(feats: Features, mapped: np.ndarray, src: Stats, tgt: Stats,
 
 @dataclass
 class _LinearMap:
-    """The ``lr`` correction fitted on the aligned pairs (see :func:`map_linear`)."""
+    """The linear correction fitted on the aligned pairs (see :func:`map_linear`)."""
 
     w: np.ndarray
     mu: np.ndarray
@@ -278,17 +228,18 @@ class _LinearMap:
 
 
 def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extras: dict[str, np.ndarray],
-               src: Stats, tgt: Stats, lam: float, prior: float = PHONE_PRIOR, k: int = 0,
+               src: Stats, tgt: Stats, lam: float, prior: float = DEFAULT_OPTIONS.phone_prior,
+               k: int = PHONE_NEIGHBOURS,
                lam_timbre: float | None = None) -> np.ndarray:
-    """``lr`` mapping (of the mean/variance-mapped ``mapped``) plus what the clip taught
-    about each phone (``+ph``).
+    """The linear map (of the mean/variance-mapped ``mapped``) plus what the clip taught
+    about each phone (``ConversionOptions.phone_correction``).
 
-    For every phone the clip holds, the mean residual (clip − ``lr``-mapped base frame)
-    over the aligned pairs Piper labelled with that phone, shrunk toward zero by
-    ``n / (n + prior)`` (a phone said once is trusted less than one said often); a
-    frame of a phone the clip lacks keeps the plain mapping. The correction is smoothed
-    over 30 ms so phone boundaries do not step the envelope. Unlike ``knn-res``, a
-    frame only ever borrows from its own phone.
+    For every phone the clip holds, the mean residual (clip − linearly mapped base
+    frame) over the ``k`` aligned pairs Piper labelled with that phone nearest the frame
+    (all of them when it has no more), shrunk toward zero by ``n / (n + prior)`` (a
+    phone said once is trusted less than one said often); a frame of a phone the clip
+    lacks keeps the plain mapping. The correction is smoothed over 30 ms so phone
+    boundaries do not step the envelope. A frame only ever borrows from its own phone.
     """
     ph = extras["pair_phone"]
     fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre)
@@ -304,7 +255,7 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
         if p == NO_PHONE or n == 0:
             continue
         rows = voiced & (labels == p)
-        if k and n > k:
+        if n > k:
             idx = _knn(out[rows, 1:KNN_DIM], keys[sel], k)
             track[rows] = res[sel][idx].mean(1) * (n / (n + prior))
         else:
@@ -314,144 +265,8 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
     return out
 
 
-def _pair_radius(keys: np.ndarray, k: int) -> float:
-    """Median mean distance of a pair to its k nearest other pairs (match scale)."""
-    sub = keys[:: max(1, len(keys) // 400)]
-    d = np.sqrt(np.maximum((sub**2).sum(1)[:, None] - 2 * sub @ keys.T + (keys**2).sum(1)[None, :], 0.0))
-    d.sort(axis=1)
-    return float(np.median(d[:, 1 : k + 1].mean(1))) + 1e-6
-
-
 def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
-            method: str = DEFAULT_METHOD, phones: np.ndarray | None = None) -> np.ndarray:
-    """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``.
-
-    ``method`` is ``<envelope mapping>[+flags]``. Mappings: ``meanvar``,
-    ``knn`` (mean of the k aligned target exemplars whose base-voice frames are nearest),
-    ``knn-res`` (mean/variance mapping plus the exemplars' local residual),
-    ``knn-direct`` (nearest target frames themselves), a digit suffix sets k, ``-hi``
-    uses exemplars above ~3 kHz only; ``lr[λ]`` (mean/variance mapping plus a global
-    ridge-regressed linear correction, :func:`map_linear`; needs ``+warp``); ``identity``
-    is WORLD resynthesis alone. Flags:
-    ``warp`` (frequency warp learned at enrollment, applied first), ``gv`` (global
-    variance restoration), ``gf0`` (F0 mapped from Piper's general statistics), ``hq``
-    (``knn-res`` residual on coefficients >= 6 only), ``warp2`` (two-segment warp,
-    ``meanvar`` only), ``conf`` (``knn-res`` residual faded out on frames whose
-    neighbours are farther than the pairs' own spacing), ``lv`` (spread mapped on
-    coefficients < 25 only), ``tempo`` (read by :mod:`voices.synthesis`: Piper speaks at
-    the speaker's own pace, measured at enrollment), ``ex<N>`` (the whole envelope
-    conversion carried N % further, :func:`exaggerate`; ``exh<N>`` sets N above
-    :data:`HIGH_BAND_HZ`; ``exp``: below 8 kHz the overshoot is measured from the
-    average speaker of :mod:`voices.prior` instead of the base voice), ``lrh<λ>`` (the
-    ``lr`` ridge weight for coefficients from :data:`TIMBRE_FROM` up), ``ph[N]`` (``lr`` plus each
-    phone's own mean residual from the clip, shrunk with prior N pairs, :func:`map_phones`;
-    needs ``phones``, Piper's per-sample phone labels, and a profile with ``pair_phone``),
-    ``phk`` (the residual of the 8 nearest pairs of the same phone instead of the phone's
-    mean; prior :data:`PHONE_PRIOR` unless a ``ph<N>`` sets it), ``hyb`` (where Piper is
-    unvoiced, its own samples filtered by the envelope conversion replace WORLD's noise:
-    :mod:`voices.envelope_filter`). Measured in ``docs/synthesis_bench.md``:
-    ``meanvar+warp`` keeps WER within ~2 points of the base voice but is identified ~70 %
-    of the time; ``lr3+warp+tempo`` ~71-75 % (judge ~85 %) for ~2-3 points of WER;
-    ``+ex25`` ~85 % for ~1 point more; ``+hyb`` takes ~2.5 points of WER back and
-    ``+phk`` adds ~0.007 of target similarity; ``+lrh1+exh50`` (a freer fit of the fine
-    envelope, twice the caricature above 2.5 kHz) ~9 points of identification for
-    ~1 WER point and ~3 points of the judge; ``+exp`` (the caricature measured from the
-    average speaker) ~4 points of identification and ~5 of the judge among 69 held-out
-    and impostor speakers, with no WER cost (together the default, :data:`DEFAULT_METHOD`);
-    ``knn-res8+warp`` costs ~4 points. Without the stored pairs
-    (a profile built without words) every method falls
-    back to ``meanvar``.
-    """
-    extras = extras or {}
-    method, _, flag_str = method.partition("+")
-    flags = set(flag_str.split("+"))
-    warp2 = "warp2" in flags and "warp2" in extras and "srcw2_lf0" in extras and not method.startswith("knn")
-    warp = ("warp" in flags or "warp2" in flags) and "warp_alpha" in extras
-    feats = analyze(x, keep_sp=warp, frame_ms=CONVERT_FRAME_MS, dio_speed=CONVERT_DIO_SPEED)
-    v = feats.voiced
-    if method == "identity":  # WORLD analysis/synthesis only: the vocoder's own cost
-        return synthesize(feats.f0, feats.mcep, feats.cap, CONVERT_FFT, CONVERT_FRAME_MS).astype(np.float32)
-    plain, src_plain = feats.mcep, src
-    if warp and feats.sp is not None:
-        # The warped base voice has its own statistics, measured at enrollment.
-        if warp2:
-            a_lo, a_hi = (float(a) for a in extras["warp2"][:2])
-            feats.mcep = pw.code_spectral_envelope(warp_envelope2(feats.sp, a_lo, a_hi), RATE, MCEP_DIM)
-            src = Stats.from_arrays(extras, "srcw2_")
-        else:
-            feats.mcep = pw.code_spectral_envelope(
-                warp_envelope(feats.sp, float(extras["warp_alpha"][0])), RATE, MCEP_DIM
-            )
-            src = Stats.from_arrays(extras, "srcw_")
-    mcep = map_mcep(feats.mcep, v, src, tgt, var_dim=KNN_DIM if "lv" in flags else 0)
-    f0_src = src
-    if "gf0" in flags and "generic_lf0" in extras:
-        # F0 spread depends on the text: Piper reading a long ASR transcript swings
-        # wider than it does on ordinary sentences, so map F0 from Piper's general
-        # statistics (a fixed paragraph) instead.
-        g = extras["generic_lf0"].astype(np.float64)
-        f0_src = Stats(float(g[0]), float(g[1]), *(getattr(src, f) for f in (
-            "mcep_mean_v", "mcep_std_v", "mcep_mean_u", "mcep_std_u", "cap_mean_v")))
-    pairs = ("pair_srcw" if warp else "pair_src") in extras and "pair_tgt" in extras
-    if method.startswith("knn-direct"):
-        pairs = "tgt_frames" in extras
-    if method.startswith("knn") and pairs:
-        base_method = method.removesuffix("-hi")
-        knn = map_knn(feats, mcep, src, tgt, extras, base_method, warped=warp, lo=6 if "hq" in flags else 1,
-                      conf="conf" in flags)
-        if method.endswith("-hi"):
-            # Band split: the mapped envelope below ~3 kHz keeps the formants that carry
-            # the phone; exemplars above it bring the speaker's high-band timbre.
-            lo, hi = log_envelope(mcep, feats.fft_size), log_envelope(knn, feats.fft_size)
-            f = np.linspace(0, RATE / 2, lo.shape[1])
-            w = np.clip((f - 2500.0) / 1500.0, 0.0, 1.0)
-            sp = np.exp(lo * (1 - w) + hi * w)
-            mcep = pw.code_spectral_envelope(sp, RATE, MCEP_DIM)
-        else:
-            mcep = knn
-    if method.startswith("lr") and warp:
-        lam = float(method[2:] or 3.0)
-        prior = phone_prior(flags)
-        if prior and phones is not None and "pair_phone" in extras and v.any():
-            labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
-            mcep = map_phones(mcep, labels, v, extras, src, tgt, lam, prior, k=8 if "phk" in flags else 0,
-                              lam_timbre=timbre_ridge(flags))
-        else:
-            mcep = map_linear(feats, mcep, src, tgt, extras, lam, timbre_ridge(flags))
-    if "gv" in flags and v.sum() > 10:
-        # Global variance (Toda et al., 2007): averaging exemplars shrinks the spread of
-        # each coefficient over the sentence, which is heard as muffling; restore the
-        # target's spread around this sentence's own mean.
-        seg = mcep[v, 1:]
-        mu = seg.mean(0)
-        scale = tgt.mcep_std_v[1:] / np.maximum(seg.std(0), 1e-4)
-        mcep[v, 1:] = mu + (seg - mu) * np.clip(scale, 0.5, 2.0)
-    beta, beta_high = exaggeration(flags), high_band_exaggeration(flags)
-    if beta > 0 or beta_high:
-        reference = None
-        if "exp" in flags:
-            # Caricature away from the average speaker rather than from the base voice:
-            # the base frames mapped onto the population's mean statistics (below 8 kHz).
-            a = voice_prior.default().average  # F0 and aperiodicity are not mapped here
-            reference = map_mcep(plain, v, src_plain, Stats(0.0, 1.0, a[0], a[1], a[2], a[3], np.zeros(1)))
-        mcep = exaggerate(plain, mcep, beta, beta_high, low_reference=reference)
-    y = synthesize(
-        map_f0(feats.f0, f0_src, tgt),
-        mcep,
-        map_cap(feats.cap, v, src, tgt),
-        CONVERT_FFT,
-        CONVERT_FRAME_MS,
-    )
-    if "hyb" in flags:
-        hop = round(CONVERT_FRAME_MS * RATE / 1000)
-        log_ratio = 0.5 * (log_envelope(mcep, CONVERT_FFT) - log_envelope(plain, CONVERT_FFT))
-        filtered = envelope_filter.filter_envelope(np.asarray(x, np.float64), log_ratio, hop)
-        y = envelope_filter.voicing_mix(y, filtered, v, hop, ramp=hop // 2)
-    return y.astype(np.float32)
-
-
-def convert_with(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
-                 options: ConversionOptions = DEFAULT_OPTIONS, phones: np.ndarray | None = None) -> np.ndarray:
+            options: ConversionOptions = DEFAULT_OPTIONS, phones: np.ndarray | None = None) -> np.ndarray:
     """Convert one sentence of base-voice audio at :data:`RATE` toward ``tgt``.
 
     In order: the frequency warp (``options.warp``), the mean/variance mapping, the
@@ -476,7 +291,7 @@ def convert_with(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.nda
         if options.phone_correction and phones is not None and "pair_phone" in extras and v.any():
             labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
             mcep = map_phones(mcep, labels, v, extras, src, tgt, options.ridge, options.phone_prior,
-                              k=PHONE_NEIGHBOURS, lam_timbre=lam_timbre)
+                              lam_timbre=lam_timbre)
         else:
             mcep = map_linear(feats, mcep, src, tgt, extras, options.ridge, lam_timbre)
     if options.has_caricature:

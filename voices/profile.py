@@ -46,9 +46,6 @@ class VoiceProfile:
     target: conversion.Stats
     source: conversion.Stats
     version: int = FORMAT_VERSION
-    # Which mapping :func:`voices.conversion.convert` applies; benchmarks override it to
-    # compare methods on one profile.
-    method: str = conversion.DEFAULT_METHOD
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -117,7 +114,7 @@ def base_voice_reading(text: str, voice: str = base_voices.PIPER) -> tuple[np.nd
 
 
 def build_profile(
-    samples: np.ndarray, sample_rate: int, *, transcript: str = "", exemplars: bool = False,
+    samples: np.ndarray, sample_rate: int, *, transcript: str = "",
     executor: Executor | None = None, embed: bool = True, base_voice: str = base_voices.PIPER,
 ) -> VoiceProfile:
     """Learn a voice from a reference clip that already passed the quality gate.
@@ -127,14 +124,13 @@ def build_profile(
     bundled ASR is run here. Without usable words the profile falls back to statistics
     against a fixed text (mean/variance mapping only, no frequency warp).
 
-    The profile keeps the aligned frame pairs (float16, ~100-150 kB compressed for a
-    10 s clip) that the default ``lr`` correction is fitted on and ``knn-res8+warp``
-    looks up, so the method can be switched without re-enrolling; ``meanvar+warp``
-    needs only statistics and the warp. ``exemplars`` also keeps the unwarped pairs and
-    all target frames, which only the experimental ``knn*`` variants without ``+warp``
-    use, and fits the experimental two-segment warp (``+warp2``). Extras are additive
-    keys, so profiles written before any of them existed still load (the methods needing
-    them fall back). ``embed=False`` leaves the speaker embedding zero: training on a
+    The profile keeps what every conversion option needs (the frequency warp, the warped
+    base voice's statistics, the aligned frame pairs the linear map is fitted on with
+    the phone of each, the speaker's pace: float16 pairs, ~100-150 kB compressed for a
+    10 s clip), so options change without re-enrolling. Extras are additive keys:
+    profiles written before one existed still load, and the conversion skips what it
+    lacks; keys an older version wrote and nothing reads now are loaded and ignored.
+    ``embed=False`` leaves the speaker embedding zero: training on a
     corpus (bench/train_voice_prior.py) must not touch the speaker encoder at all.
     ``base_voice`` is a :mod:`voices.base_voice` mode: which base voice the profile pairs
     the clip with, chosen from the clip's median F0.
@@ -166,10 +162,10 @@ def build_profile(
         voice = base_voices.choose(base_voices.median_f0(target_feats), mode)
         reading = pool.submit(base_voice_reading, text, voice) if len(text) >= 20 else None
     if not text:
-        # The frequency warp and the exemplars need the base voice saying the same words.
+        # The frequency warp and the aligned pairs need the base voice saying the same words.
         text = _transcribe(ref)
         reading = pool.submit(base_voice_reading, text, voice) if len(text) >= 20 else None
-    profile = _learn(ref, target_feats, target, text, reading, embedding, exemplars, voice)
+    profile = _learn(ref, target_feats, target, text, reading, embedding, voice)
     if voice != base_voices.PIPER:
         profile.extras["base_voice"] = np.array(voice)
     return profile
@@ -177,7 +173,7 @@ def build_profile(
 
 def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Stats, text: str,
            reading: Future[tuple[np.ndarray, np.ndarray]] | None, embedding: Future[np.ndarray],
-           exemplars: bool, voice: str = base_voices.PIPER) -> VoiceProfile:
+           voice: str = base_voices.PIPER) -> VoiceProfile:
     """The profile's statistics and extras, once the clip is analysed (see build_profile)."""
     source_feats = None
     if reading is not None:
@@ -190,20 +186,13 @@ def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Sta
     if source_feats is None:
         source = _generic_source_stats(voice)
     extras: dict[str, np.ndarray] = {}
-    generic = _generic_source_stats(voice)
-    extras["generic_lf0"] = np.array([generic.lf0_mean, generic.lf0_std], np.float32)
-    if exemplars:
-        speech_v = world.speech_frames(target_feats) & target_feats.voiced
-        extras["tgt_frames"] = target_feats.mcep[speech_v].astype(np.float16)
     if source_feats is not None:
         si, ti = conversion.align_index(source_feats, target_feats, source, target)
         pair_src, pair_tgt = source_feats.mcep[si], target_feats.mcep[ti]
-        # Which phone Piper was saying in each pair, for the per-phone correction (+ph).
+        # Which phone Piper was saying in each pair, for the per-phone correction.
         labels = phones.frame_labels(base_phones, world.RATE, world.FRAME_MS, len(source_feats.f0))
         extras["pair_phone"] = labels[si].astype(np.int16)
         extras["pair_tgt"] = pair_tgt.astype(np.float16)
-        if exemplars:
-            extras["pair_src"] = pair_src.astype(np.float16)
         alpha, _ = warp.fit_warp(pair_src, pair_tgt, target_feats.fft_size)
         extras["warp_alpha"] = np.array([alpha], np.float32)
         extras["tempo"] = np.array([speaking_tempo(base_audio, ref)], np.float32)
@@ -219,21 +208,6 @@ def _learn(ref: np.ndarray, target_feats: world.Features, target: conversion.Sta
             fft_size=source_feats.fft_size,
         )
         extras.update(conversion.Stats.of(warped).to_arrays("srcw_"))
-    if source_feats is not None and exemplars:
-        # Two-segment warp (``+warp2``, experimental): its factors and warped base-voice
-        # statistics. Old profiles without them fall back to the proportional warp.
-        a_lo, a_hi = warp.fit_warp2(pair_src, pair_tgt, target_feats.fft_size, alpha)
-        extras["warp2"] = np.array([a_lo, a_hi], np.float32)
-        warped2 = world.Features(
-            f0=source_feats.f0,
-            mcep=pw.code_spectral_envelope(
-                warp.warp_envelope2(sp, a_lo, a_hi), world.RATE, world.MCEP_DIM
-            ),
-            cap=source_feats.cap,
-            fft_size=source_feats.fft_size,
-        )
-        extras.update(conversion.Stats.of(warped2).to_arrays("srcw2_"))
-    if source_feats is not None:
         pair_sp = pw.decode_spectral_envelope(
             np.ascontiguousarray(pair_src, dtype=np.float64), world.RATE, source_feats.fft_size
         )

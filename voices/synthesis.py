@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from voices import conversion, kokoro, loudness, models, phones
 from voices.audio_io import resample
 from voices.base_voice import PIPER
+from voices.conversion_options import ConversionOptions
 from voices.text_normalize import normalize, split_sentences
 
 if TYPE_CHECKING:
@@ -29,6 +31,18 @@ MIN_SPEED = 0.25
 MAX_SPEED = 4.0
 # Pause between sentences at speed 1; Piper trims most of its own trailing silence.
 _GAP_S = 0.15
+
+
+@dataclass(frozen=True)
+class ClonedVoice:
+    """A cloned voice as it is spoken: what enrollment learned and how to convert.
+
+    The profile is shared (a server caches one per voice); the options travel beside
+    it, so a caller choosing other options never changes the profile another one uses.
+    """
+
+    profile: VoiceProfile
+    options: ConversionOptions = field(default_factory=ConversionOptions)
 
 
 def piper_audio(text: str, speed: float = 1.0) -> np.ndarray:
@@ -89,10 +103,10 @@ def base_reading(voice: str, text: str, speed: float = 1.0) -> tuple[np.ndarray,
     return resample(audio, kokoro.RATE, OUTPUT_RATE), phones.resample_labels(labels, kokoro.RATE, OUTPUT_RATE)
 
 
-def read(piece: str, profile: VoiceProfile | None, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def read(piece: str, voice: ClonedVoice | None, speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The voice's base voice reading one piece at the voice's own pace (blocking)."""
-    voice = profile.base_voice if profile is not None else PIPER
-    return base_reading(voice, piece, speed / _tempo(profile))
+    base = voice.profile.base_voice if voice is not None else PIPER
+    return base_reading(base, piece, speed / _tempo(voice))
 
 
 def gap(speed: float = 1.0) -> np.ndarray:
@@ -101,12 +115,12 @@ def gap(speed: float = 1.0) -> np.ndarray:
 
 
 def synthesize_stream(
-    text: str, profile: VoiceProfile | None, speed: float = 1.0, *, fast_start: bool = True,
+    text: str, voice: ClonedVoice | None, speed: float = 1.0, *, fast_start: bool = True,
     ahead: Executor | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield float32 mono chunks at :data:`OUTPUT_RATE`, about one per sentence (or clause).
 
-    ``profile=None`` is the stock voice ``joe``. With ``fast_start`` a cloned voice's
+    ``voice=None`` is the stock voice ``joe``. With ``fast_start`` a cloned voice's
     first piece comes as two chunks (see :func:`voiced`): callers that are already
     playing earlier audio (a reply's later sentences) turn it off. ``ahead``: an
     executor in which Piper reads the next piece while this one is converted (ONNX
@@ -117,17 +131,17 @@ def synthesize_stream(
     empty or unspeakable text, text over 4096 characters, or a speed outside 0.25..4.0.
     """
     speed = validate_speed(speed)
-    return _stream(plan(text, speed), profile, speed, fast_start, ahead)
+    return _stream(plan(text, speed), voice, speed, fast_start, ahead)
 
 
 def _stream(
-    pieces: list[str], profile: VoiceProfile | None, speed: float, fast_start: bool, ahead: Executor | None
+    pieces: list[str], voice: ClonedVoice | None, speed: float, fast_start: bool, ahead: Executor | None
 ) -> Iterator[np.ndarray]:
     def start(i: int) -> Future[tuple[np.ndarray, np.ndarray]]:
         if ahead is not None:
-            return ahead.submit(read, pieces[i], profile, speed)
+            return ahead.submit(read, pieces[i], voice, speed)
         done: Future[tuple[np.ndarray, np.ndarray]] = Future()
-        done.set_result(read(pieces[i], profile, speed))
+        done.set_result(read(pieces[i], voice, speed))
         return done
 
     pause = gap(speed)
@@ -139,7 +153,7 @@ def _stream(
             pending = None
             # Pause only between sentences; pieces cut inside a sentence join directly.
             lead = pause if i and pieces[i - 1][-1] in ".!?" else None
-            for j, part in enumerate(voiced(audio, labels, profile, split=fast_start and i == 0)):
+            for j, part in enumerate(voiced(audio, labels, voice, split=fast_start and i == 0)):
                 yield np.concatenate([lead, part]) if lead is not None and j == 0 else part
                 if pending is None and i + 1 < len(pieces) and ahead is not None:
                     # Read ahead only once this piece's first audio is out, so the first
@@ -152,14 +166,15 @@ def _stream(
             pending.cancel()
 
 
-def _tempo(profile: VoiceProfile | None) -> float:
-    """The speaker's own pace relative to Piper, with the ``+tempo`` method flag."""
-    if profile is None or "tempo" not in profile.method.split("+")[1:] or "tempo" not in profile.extras:
+def _tempo(voice: ClonedVoice | None) -> float:
+    """The speaker's own pace relative to Piper (``ConversionOptions.tempo``); 1 for
+    the stock voice and for profiles that did not measure it."""
+    if voice is None or not voice.options.tempo or "tempo" not in voice.profile.extras:
         return 1.0
-    return float(profile.extras["tempo"][0])
+    return float(voice.profile.extras["tempo"][0])
 
 
-def voiced(audio: np.ndarray, labels: np.ndarray, profile: VoiceProfile | None, *,
+def voiced(audio: np.ndarray, labels: np.ndarray, voice: ClonedVoice | None, *,
             split: bool) -> Iterator[np.ndarray]:
     """One piece in the requested voice, level-normalised.
 
@@ -169,13 +184,14 @@ def voiced(audio: np.ndarray, labels: np.ndarray, profile: VoiceProfile | None, 
     """
     if audio.size == 0:
         return
-    if profile is None:
+    if voice is None:
         yield loudness.normalize_level(audio)
         return
+    profile = voice.profile
 
     def convert(part: slice) -> np.ndarray:
         return conversion.convert(audio[part], profile.source, profile.target, profile.extras,
-                                  profile.method, phones=labels[part])
+                                  voice.options, phones=labels[part])
 
     if not split:
         yield loudness.normalize_level(convert(slice(0, len(audio))))
@@ -189,7 +205,7 @@ def voiced(audio: np.ndarray, labels: np.ndarray, profile: VoiceProfile | None, 
         yield loudness.apply_gain(part, gain)
 
 
-def synthesize(text: str, profile: VoiceProfile | None, speed: float = 1.0) -> np.ndarray:
+def synthesize(text: str, voice: ClonedVoice | None, speed: float = 1.0) -> np.ndarray:
     """The whole utterance at once (benchmarks, previews)."""
-    chunks = list(synthesize_stream(text, profile, speed))
+    chunks = list(synthesize_stream(text, voice, speed))
     return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)

@@ -21,26 +21,6 @@ def warp_envelope(sp: np.ndarray, alpha: float) -> np.ndarray:
     return _read_at(sp, np.arange(sp.shape[1]) / alpha)
 
 
-# Knee of the two-segment warp (Hz, source axis): below it F1, above it F2 and up.
-WARP2_KNEE_HZ = 1000.0
-
-
-def warp_envelope2(sp: np.ndarray, a_lo: float, a_hi: float, knee_hz: float = WARP2_KNEE_HZ) -> np.ndarray:
-    """Two-segment (piecewise-linear, continuous) frequency warp of the envelope.
-
-    Source frequencies below ``knee_hz`` are scaled by ``a_lo``, the rest by ``a_hi``
-    (continuing from the knee), so the F1 region and the upper formants of a speaker
-    can differ in scale from the base voice by different amounts; ``a_lo == a_hi`` is
-    :func:`warp_envelope`.
-    """
-    if abs(a_lo - a_hi) < 1e-3:
-        return warp_envelope(sp, a_lo)
-    n = sp.shape[1]
-    knee = knee_hz / (RATE / 2) * (n - 1)  # source bin of the knee
-    out_bins = np.arange(n, dtype=np.float64)
-    return _read_at(sp, np.where(out_bins < a_lo * knee, out_bins / a_lo, knee + (out_bins - a_lo * knee) / a_hi))
-
-
 def _read_at(sp: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """The envelope read at fractional source bins ``pos`` (linear on the log envelope)."""
     n = sp.shape[1]
@@ -52,33 +32,10 @@ def _read_at(sp: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.exp(log_sp[:, lo] * (1 - frac) + log_sp[:, hi] * frac))
 
 
-def _warp_distance(sp: np.ndarray, tgt: np.ndarray, tm: np.ndarray, ts: np.ndarray, a_lo: float, a_hi: float) -> float:
-    m = pw.code_spectral_envelope(warp_envelope2(sp, a_lo, a_hi), RATE, MCEP_DIM)[:, 1:KNN_DIM]
+def _warp_distance(sp: np.ndarray, tgt: np.ndarray, tm: np.ndarray, ts: np.ndarray, alpha: float) -> float:
+    m = pw.code_spectral_envelope(warp_envelope(sp, alpha), RATE, MCEP_DIM)[:, 1:KNN_DIM]
     mapped = (m - m.mean(0)) / (m.std(0) + 1e-4) * ts + tm
     return float(np.sqrt(((mapped - tgt) ** 2).sum(1)).mean())
-
-
-def fit_warp2(pair_src: np.ndarray, pair_tgt: np.ndarray, fft_size: int, alpha: float) -> tuple[float, float]:
-    """Two-segment warp (see :func:`warp_envelope2`), fitted like :func:`fit_warp` by
-    mel-cepstral distance after mean/variance mapping on the aligned pairs: coordinate
-    search over the same grid, starting from the proportional factor ``alpha``.
-    """
-    sp = pw.decode_spectral_envelope(np.ascontiguousarray(pair_src, dtype=np.float64), RATE, fft_size)
-    tgt = pair_tgt[:, 1:KNN_DIM].astype(np.float64)
-    tm, ts = tgt.mean(0), tgt.std(0) + 1e-4
-    a_lo = a_hi = float(alpha)
-    best = _warp_distance(sp, tgt, tm, ts, a_lo, a_hi)
-    for _ in range(2):
-        moved = False
-        for which in ("hi", "lo"):
-            for a in WARP_GRID:
-                cand = (a_lo, float(a)) if which == "hi" else (float(a), a_hi)
-                d = _warp_distance(sp, tgt, tm, ts, *cand)
-                if d < best - 1e-6:
-                    best, (a_lo, a_hi), moved = d, cand, True
-        if not moved:
-            break
-    return a_lo, a_hi
 
 
 # 0.78..1.30 covers adult speakers relative to the (male) base voice: female vocal
@@ -95,5 +52,5 @@ def fit_warp(pair_src: np.ndarray, pair_tgt: np.ndarray, fft_size: int) -> tuple
     sp = pw.decode_spectral_envelope(np.ascontiguousarray(pair_src, dtype=np.float64), RATE, fft_size)
     tgt = pair_tgt[:, 1:KNN_DIM].astype(np.float64)
     tm, ts = tgt.mean(0), tgt.std(0) + 1e-4
-    d = np.array([_warp_distance(sp, tgt, tm, ts, float(a), float(a)) for a in WARP_GRID])
+    d = np.array([_warp_distance(sp, tgt, tm, ts, float(a)) for a in WARP_GRID])
     return float(WARP_GRID[int(np.argmin(d))]), d

@@ -116,7 +116,7 @@ async def _open_session(conn: HTTPConnection, secret: str | None, agent: str | N
     except SessionLimit as exc:
         await ctx.limiter.release(lease)
         raise TooManyRequests(str(exc), code="session_limit_reached", retry_after=SESSION_RETRY_S) from exc
-    opened = Opened(ctx, res, who, agent_doc, voice.id, voice.profile, lease)
+    opened = Opened(ctx, res, who, agent_doc, voice.id, voice.clone, lease)
     try:
         await res.ensure_stt()
     except BaseException:

@@ -55,10 +55,29 @@ def test_speech_engines_are_checked_at_start(tmp_path) -> None:
     create_app(load_settings(cfg, env={}, data_dir=str(tmp_path)), run_worker=False)
 
 
-def test_conversion_method_is_checked_at_start(tmp_path) -> None:
+def test_conversion_options_come_from_the_models_conversion_table(tmp_path) -> None:
+    from voices.conversion_options import ConversionOptions
+
+    assert load_settings(env={}).models.conversion == ConversionOptions()
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[models]\nconversion_method = "meanvar+wrap"\n')
-    with pytest.raises(ValueError, match="unknown conversion method"):
-        create_app(load_settings(cfg, env={}, data_dir=str(tmp_path)), run_worker=False)
-    cfg.write_text('[models]\nconversion_method = "meanvar+warp"\n')
-    create_app(load_settings(cfg, env={}, data_dir=str(tmp_path)), run_worker=False)
+    cfg.write_text("[models.conversion]\ncaricature = 0.3\ncaricature_from_average = false\n")
+    s = load_settings(cfg, env={"AGENT_SERVER_MODELS__CONVERSION__CARICATURE_HIGH": "0.4",
+                                "AGENT_SERVER_MODELS__CONVERSION__TEMPO": "false"})
+    c = s.models.conversion
+    assert (c.caricature, c.caricature_high, c.caricature_from_average, c.tempo) == (0.3, 0.4, False, False)
+    assert c.ridge == ConversionOptions().ridge  # the rest keep their defaults
+    assert s.models.profile_cache_size == 64  # the section's other keys too
+
+
+def test_a_conversion_that_cannot_apply_stops_the_server_at_start(tmp_path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[models.conversion]\nlinear_map = false\n")
+    with pytest.raises(ValueError, match=r"models\.conversion: phone_correction corrects the linear map"):
+        load_settings(cfg, env={})
+    with pytest.raises(ValueError, match=r"unknown configuration key models\.conversion\.caricatur"):
+        load_settings(env={"AGENT_SERVER_MODELS__CONVERSION__CARICATURE": "0.3",
+                           "AGENT_SERVER_MODELS__CONVERSION__CARICATUR": "0.3"})
+    # Layers combine before the check: the file and the environment together apply.
+    s = load_settings(cfg, env={"AGENT_SERVER_MODELS__CONVERSION__PHONE_CORRECTION": "0"}, data_dir=str(tmp_path))
+    assert not s.models.conversion.linear_map and not s.models.conversion.phone_correction
+    create_app(s, run_worker=False)

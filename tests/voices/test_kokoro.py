@@ -10,7 +10,7 @@ import pyworld as pw
 
 from voices import base_voice, kokoro, phones, world
 from voices.profile import VoiceProfile, build_profile
-from voices.synthesis import OUTPUT_RATE, base_reading, piper_audio, synthesize_stream
+from voices.synthesis import OUTPUT_RATE, ClonedVoice, base_reading, piper_audio, synthesize_stream
 
 TRANSCRIPT = (
     "Please call Stella and ask her to bring these things with her from the store: "
@@ -99,7 +99,7 @@ def test_high_voice_enrolled_on_auto_converts_kokoro(monkeypatch: pytest.MonkeyP
     import voices.synthesis as synthesis
 
     monkeypatch.setattr(synthesis, "base_reading", counting)
-    out = np.concatenate(list(synthesize_stream("Thanks for calling. We will be right back.", q)))
+    out = np.concatenate(list(synthesize_stream("Thanks for calling. We will be right back.", ClonedVoice(q))))
     assert voices and set(voices) == {p.base_voice}
     assert np.all(np.isfinite(out)) and np.max(np.abs(out)) > 0.05
     assert _median_f0(out) == pytest.approx(np.exp(q.target.lf0_mean), rel=0.25)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import pyworld as pw
 
 from voices import conversion, warp, world
+from voices.conversion_options import ConversionOptions
 from voices.profile import FORMAT_VERSION, VoiceProfile, build_profile
 from voices.synthesis import OUTPUT_RATE, piper_audio
 
@@ -17,6 +19,9 @@ TRANSCRIPT = (
     "Please call Stella and ask her to bring these things with her from the store: "
     "six spoons of fresh snow peas and five thick slabs of blue cheese."
 )
+# The warp and the linear map alone (one ridge weight), for tests of one part at a time.
+LINEAR = ConversionOptions(timbre_ridge=3.0, phone_correction=False, tempo=False, caricature=0.0,
+                           caricature_high=0.0, caricature_from_average=False, hybrid_unvoiced=False)
 
 
 @cache
@@ -116,40 +121,11 @@ def test_warp_envelope_moves_a_peak() -> None:
     assert int(np.argmax(warped[0])) == 120
 
 
-@cache
-def exemplar_profile() -> VoiceProfile:
-    return build_profile(reference(), OUTPUT_RATE, transcript=TRANSCRIPT, exemplars=True)
-
-
-def test_profile_learns_a_two_segment_warp() -> None:
-    # The reference was stretched uniformly: both segments near 1.1, and its own base stats.
-    a_lo, a_hi = (float(a) for a in exemplar_profile().extras["warp2"])
-    assert a_lo == pytest.approx(1.1, abs=0.08) and a_hi == pytest.approx(1.1, abs=0.06)
-    assert "srcw2_mcep_v" in exemplar_profile().extras
-    assert "warp2" not in profile().extras  # experimental: only with exemplars
-
-
-def test_two_segment_warp_moves_low_and_high_peaks_by_their_own_factors() -> None:
-    n = 1025
-    knee = warp.WARP2_KNEE_HZ / (world.RATE / 2) * (n - 1)
-    sp = np.full((1, n), 1e-4)
-    sp[0, 40] = 1.0  # below the knee
-    sp[0, 400] = 1.0  # above it
-    warped = warp.warp_envelope2(sp, 0.9, 1.2)
-    low, high = sorted(np.argsort(warped[0])[-2:])
-    assert low == 36
-    assert high == pytest.approx(0.9 * knee + 1.2 * (400 - knee), abs=1)
-    same = warp.warp_envelope2(sp, 1.1, 1.1)
-    assert np.allclose(same, warp.warp_envelope(sp, 1.1))
-
-
-def test_profile_keeps_aligned_exemplars() -> None:
-    assert profile().extras["pair_srcw"].shape == profile().extras["pair_tgt"].shape
-    assert "pair_src" not in profile().extras
-    extras = exemplar_profile().extras
-    assert extras["pair_src"].shape == extras["pair_tgt"].shape
-    assert extras["pair_src"].shape[0] > 100
-    assert extras["pair_src"].shape[1] == world.MCEP_DIM
+def test_profile_keeps_aligned_pairs() -> None:
+    extras = profile().extras
+    assert extras["pair_srcw"].shape == extras["pair_tgt"].shape
+    assert extras["pair_tgt"].shape[0] > 100 and extras["pair_tgt"].shape[1] == world.MCEP_DIM
+    assert len(extras["pair_phone"]) == len(extras["pair_tgt"])
 
 
 def test_speaking_tempo_measures_a_slower_reader() -> None:
@@ -166,15 +142,13 @@ def test_speaking_tempo_measures_a_slower_reader() -> None:
     assert 0.8 <= float(profile().extras["tempo"][0]) <= 1.25
 
 
-def test_tempo_flag_speaks_at_the_speakers_pace() -> None:
-    from dataclasses import replace
-
-    from voices.synthesis import synthesize
+def test_tempo_option_speaks_at_the_speakers_pace() -> None:
+    from voices.synthesis import ClonedVoice, synthesize
 
     p = replace(profile(), extras={**profile().extras, "tempo": np.array([1.25], np.float32)})
     text = "The little cottage by the river had a bright red door."
-    plain = synthesize(text, replace(p, method="lr3+warp"))
-    paced = synthesize(text, replace(p, method="lr3+warp+tempo"))
+    plain = synthesize(text, ClonedVoice(p, replace(LINEAR, tempo=False)))
+    paced = synthesize(text, ClonedVoice(p, replace(LINEAR, tempo=True)))
     # Length scale 1.25 lengthens a Piper sentence by 1.07-1.21 (measured over 225 pairs).
     assert 1.03 < len(paced) / len(plain) < 1.4
 
@@ -184,11 +158,11 @@ def test_exaggeration_moves_the_clone_further_from_the_base_voice() -> None:
     x = piper_audio("Good morning, how are you today? The weather is fine.")
     base = world.analyze(x).mcep[:, 1:25].mean(0)
 
-    def shift(method: str) -> np.ndarray:
-        y = conversion.convert(x, p.source, p.target, p.extras, method)
+    def shift(options: ConversionOptions) -> np.ndarray:
+        y = conversion.convert(x, p.source, p.target, p.extras, options)
         return world.analyze(y).mcep[:, 1:25].mean(0) - base
 
-    plain, ex = shift("lr3+warp"), shift("lr3+warp+ex50")
+    plain, ex = shift(LINEAR), shift(replace(LINEAR, caricature=0.5, caricature_high=0.5))
     # Same direction, further: the caricature overshoots the conversion, it does not
     # turn it elsewhere.
     assert float(plain @ ex) / (np.linalg.norm(plain) * np.linalg.norm(ex)) > 0.9
@@ -212,7 +186,7 @@ def steady_piper(text: str) -> np.ndarray:
 def test_high_band_exaggeration_moves_the_upper_spectrum_further() -> None:
     """exh: measured on the re-analysed output, the clone's mean log-spectral shift from
     the base voice grows above the band edge and stays put below it."""
-    from voices import methods
+    from voices.caricature import HIGH_BAND_HZ
 
     p = profile()
     # A sentence long enough (~5 s) that the mean envelope of its voiced frames is stable.
@@ -224,15 +198,17 @@ def test_high_band_exaggeration_moves_the_upper_spectrum_further() -> None:
         return np.log(sp).mean(0)
 
     # The base voice through the same vocoder, so the shifts are the conversion's alone.
-    base = mean_log_sp(conversion.convert(x, p.source, p.target, p.extras, "identity"))
+    feats = world.analyze(x, frame_ms=world.CONVERT_FRAME_MS, dio_speed=world.CONVERT_DIO_SPEED)
+    base = mean_log_sp(world.synthesize(feats.f0, feats.mcep, feats.cap, world.CONVERT_FFT, world.CONVERT_FRAME_MS))
     f = np.linspace(0, world.RATE / 2, len(base))
-    low = (f > 200) & (f < methods.HIGH_BAND_HZ - 800)
-    high = (f > methods.HIGH_BAND_HZ + 800) & (f < 10000)
+    low = (f > 200) & (f < HIGH_BAND_HZ - 800)
+    high = (f > HIGH_BAND_HZ + 800) & (f < 10000)
 
-    def shift(method: str) -> np.ndarray:
-        return mean_log_sp(conversion.convert(x, p.source, p.target, p.extras, method)) - base
+    def shift(options: ConversionOptions) -> np.ndarray:
+        return mean_log_sp(conversion.convert(x, p.source, p.target, p.extras, options)) - base
 
-    ex, exh = shift("lr3+warp+ex25"), shift("lr3+warp+ex25+exh100")
+    ex = shift(replace(LINEAR, caricature=0.25, caricature_high=0.25))
+    exh = shift(replace(LINEAR, caricature=0.25, caricature_high=1.0))
     ratio = np.linalg.norm(exh[high]) / np.linalg.norm(ex[high])
     added = np.abs(exh - ex)
     spill = added[low].mean() / added[high].mean()

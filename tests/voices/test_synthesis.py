@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
 import pytest
 import pyworld as pw
 
-from voices import caricature, conversion, loudness, methods, synthesis, world
+from voices import caricature, conversion, loudness, synthesis, world
+from voices.conversion_options import ConversionOptions
 from voices.profile import VoiceProfile, build_profile
-from voices.synthesis import OUTPUT_RATE, piper_audio, synthesize_stream
+from voices.synthesis import OUTPUT_RATE, ClonedVoice, piper_audio, synthesize_stream
 
 TRANSCRIPT = (
     "Please call Stella and ask her to bring these things with her from the store: "
     "six spoons of fresh snow peas and five thick slabs of blue cheese."
 )
 TEXT = "The meeting moved to Thursday. Dr. Lee will call you at 2 PM. Thanks!"
+# The default before the high-band caricature and the average speaker (what the
+# per-phone and hybrid tests below were measured with).
+EARLIER = ConversionOptions(timbre_ridge=3.0, caricature_high=0.25, caricature_from_average=False)
 
 
 @cache
@@ -47,7 +52,7 @@ def test_stock_voice_streams_one_chunk_per_sentence() -> None:
 
 def test_cloned_voice_takes_the_speakers_pitch() -> None:
     base = np.concatenate(list(synthesize_stream(TEXT, None)))
-    clone = np.concatenate(list(synthesize_stream(TEXT, profile())))
+    clone = np.concatenate(list(synthesize_stream(TEXT, ClonedVoice(profile()))))
     assert np.all(np.isfinite(clone))
     # Piper's prosody varies from call to call, so compare to the learned level, and
     # only coarsely to this particular base rendering.
@@ -59,7 +64,7 @@ def test_cloned_voice_takes_the_speakers_pitch() -> None:
 
 def test_cloned_voice_from_stored_profile() -> None:
     p = VoiceProfile.from_bytes(profile().to_bytes())
-    chunks = list(synthesize_stream("Hello there.", p))
+    chunks = list(synthesize_stream("Hello there.", ClonedVoice(p)))
     assert len(chunks) == 1 and chunks[0].dtype == np.float32
 
 
@@ -118,34 +123,22 @@ def test_numbers_and_abbreviations_are_spoken() -> None:
 
 
 @pytest.mark.parametrize(
-    "method",
+    "options",
     [
-        "meanvar", "meanvar+warp", "meanvar+warp2", "meanvar+warp+lv", "knn-res8+warp", "knn-res8+warp+conf",
-        "knn", "identity", "lr3+warp+tempo", "lr0.5+warp", "lr3+warp+tempo+ex25", "meanvar+warp+ex50",
-        "lr3+warp+tempo+ex25+phk+hyb", "lr3+warp+ph4", "meanvar+warp+hyb",
-        "lr3+warp+tempo+ex25+phk+hyb+lrh1+exh50+exp", "meanvar+warp+ex25+exp",
+        ConversionOptions(),
+        ConversionOptions(caricature_from_average=False),
+        EARLIER,
+        ConversionOptions(linear_map=False, phone_correction=False),
+        ConversionOptions(warp=False, linear_map=False, phone_correction=False, hybrid_unvoiced=False),
+        ConversionOptions(caricature=0.0, caricature_high=0.0, caricature_from_average=False),
     ],
 )
-def test_every_conversion_method_gives_clean_audio(method: str) -> None:
-    p = exemplar_profile()
-    audio = conversion.convert(piper_audio("Good morning."), p.source, p.target, p.extras, method)
+def test_every_conversion_gives_clean_audio(options: ConversionOptions) -> None:
+    p = profile()
+    x, labels = synthesis.piper_reading("Good morning.")
+    audio = conversion.convert(x, p.source, p.target, p.extras, options, phones=labels)
     assert audio.dtype == np.float32 and len(audio) > OUTPUT_RATE // 4
     assert np.all(np.isfinite(audio)) and np.max(np.abs(audio)) < 10
-
-
-@cache
-def exemplar_profile() -> VoiceProfile:
-    x = piper_audio(TRANSCRIPT)
-    return build_profile(x, OUTPUT_RATE, transcript=TRANSCRIPT, exemplars=True)
-
-
-def test_two_segment_warp_falls_back_on_profiles_without_it() -> None:
-    p = profile()  # built without exemplars: no ``warp2`` factors, like older profiles
-    assert "warp2" not in p.extras
-    x = piper_audio("Good morning.")
-    a = conversion.convert(x, p.source, p.target, p.extras, "meanvar+warp2")
-    b = conversion.convert(x, p.source, p.target, p.extras, "meanvar+warp")
-    assert np.array_equal(a, b)
 
 
 def test_stream_reads_at_most_one_piece_ahead(piper_calls: list[str]) -> None:
@@ -177,8 +170,8 @@ def test_halves_join_back_into_the_whole() -> None:
 
 
 def test_cloned_voice_starts_fast_only_when_asked() -> None:
-    fast = list(synthesize_stream(TEXT, profile()))
-    plain = list(synthesize_stream(TEXT, profile(), fast_start=False))
+    fast = list(synthesize_stream(TEXT, ClonedVoice(profile())))
+    plain = list(synthesize_stream(TEXT, ClonedVoice(profile()), fast_start=False))
     assert len(plain) == 3 and len(fast) == 4  # the first sentence comes in two halves
     # The halves are one level and one sentence long, like the whole.
     first = np.concatenate(fast[:2])
@@ -226,36 +219,10 @@ def test_linear_correction_fits_the_enrollment_pairs() -> None:
     shift = (pt[:, 1:] - mapped[:, 1:]).mean(0)
     assert np.allclose(stiff[:, 1:], mapped[:, 1:] + shift, atol=1e-3)
     # lrh: the timbre band gets its own ridge weight, the formant band keeps lam's.
-    t = methods.TIMBRE_FROM
+    t = conversion.TIMBRE_FROM
     split = conversion.map_linear(feats, mapped, src, p.target, p.extras, lam=1e9, lam_timbre=0.1)
     assert np.allclose(split[:, 1:t], stiff[:, 1:t])
     assert np.allclose(split[:, t:], lr[:, t:])
-
-
-@pytest.mark.parametrize(
-    "method", ["lr3+warp+tempo", "meanvar+warp", "knn-res8+warp+conf", "knn-hi", "lr+warp", "lr3+warp+tempo+ex25",
-               "lr3+warp+tempo+ex25+phk+hyb", "lr3+warp+ph", "lr3+warp+ph4+phk",
-               "lr3+warp+tempo+ex25+phk+hyb+lrh1+exh50", "lr3+warp+lrh0.5+exh100",
-               "lr3+warp+tempo+ex25+phk+hyb+lrh1+exh50+exp", "lr3+warp+ex25+exp", "meanvar+warp+exh50+exp"]
-)
-def test_known_methods_pass_the_check(method: str) -> None:
-    assert methods.check_method(method) == method
-
-
-@pytest.mark.parametrize(
-    "method", ["", "meanvr", "lr3+wrap", "knn-resx", "lrx+warp", "lr3+warp+ex", "lr3+warp+ex0", "lr3+warp+ex250",
-               "lr3+warp+ex25+ex50", "lr3+warp+ph0", "lr3+warp+phx", "lr3+warp+ph+ph4", "lr3+warp+hybrid",
-               "lr3+warp+exh", "lr3+warp+exh0", "lr3+warp+exh40+exh50", "lr3+warp+lrh", "lr3+warp+lrh0",
-               "lr3+warp+lrhinf", "lr3+warp+lrhx", "lr3+warp+lrh1+lrh2", "lr3+warp+exp", "lr3+warp+pop",
-               "lr3+warp+ex25+exp2"]
-)
-def test_unknown_methods_are_refused(method: str) -> None:
-    with pytest.raises(ValueError, match="unknown conversion method"):
-        methods.check_method(method)
-
-
-def test_default_method_is_known() -> None:
-    assert methods.check_method(conversion.DEFAULT_METHOD) == VoiceProfile.method
 
 
 def test_exaggeration_carries_each_frame_further_along_its_own_conversion() -> None:
@@ -280,7 +247,7 @@ def test_high_band_gets_its_own_exaggeration() -> None:
     log_sp = lambda m: np.log(pw.decode_spectral_envelope(np.ascontiguousarray(m), world.RATE, 1024))  # noqa: E731
     base, conv, car = log_sp(plain), log_sp(mapped), log_sp(out)
     f = np.linspace(0, world.RATE / 2, base.shape[1])
-    for lo, hi, factor in [(200, methods.HIGH_BAND_HZ - 800, 1.25), (methods.HIGH_BAND_HZ + 800, 10000, 1.75)]:
+    for lo, hi, factor in [(200, caricature.HIGH_BAND_HZ - 800, 1.25), (caricature.HIGH_BAND_HZ + 800, 10000, 1.75)]:
         band = (f > lo) & (f < hi)
         gain = np.sum((car - base)[:, band] * (conv - base)[:, band]) / np.sum((conv - base)[:, band] ** 2)
         assert abs(gain - factor) < 0.1, (lo, hi, gain)
@@ -322,15 +289,15 @@ def test_hybrid_rendering_keeps_a_burst_where_piper_put_it() -> None:
     at = len(speech) + len(gap) + len(burst) // 2
     near = slice(at - 72, at + 72)  # ±3 ms
 
-    def kept(method: str) -> tuple[float, float]:
-        y = conversion.convert(x, p.source, p.target, p.extras, method).astype(np.float64)
+    def kept(options: ConversionOptions) -> tuple[float, float]:
+        y = conversion.convert(x, p.source, p.target, p.extras, options).astype(np.float64)
         energy = np.sum(y[near] ** 2)
         around = np.sum(y[at - 960 : at + 960] ** 2)  # ±40 ms
         return float(energy / np.sum(x[near].astype(np.float64) ** 2)), float(energy / around)
 
-    energy, concentration = kept("lr3+warp+tempo+ex25+hyb")
+    energy, concentration = kept(EARLIER)
     assert 0.5 < energy < 2.0 and concentration > 0.9  # all there, within ±3 ms of ±40 ms
-    energy, concentration = kept("lr3+warp+tempo+ex25")
+    energy, concentration = kept(replace(EARLIER, hybrid_unvoiced=False))
     assert energy < 0.1 or concentration < 0.6  # measured: lost (~0) or smeared (~0.4)
 
 
@@ -339,10 +306,9 @@ def test_phone_labels_reach_the_conversion() -> None:
     correction changes the audio (and the conversion is otherwise deterministic)."""
     p = profile()
     x, labels = synthesis.piper_reading("Please call Stella and ask her to bring these things.")
-    method = "lr3+warp+tempo+ex25+phk+hyb"
-    with_phones = conversion.convert(x, p.source, p.target, p.extras, method, phones=labels)
-    again = conversion.convert(x, p.source, p.target, p.extras, method, phones=labels)
-    without = conversion.convert(x, p.source, p.target, p.extras, method)
+    with_phones = conversion.convert(x, p.source, p.target, p.extras, EARLIER, phones=labels)
+    again = conversion.convert(x, p.source, p.target, p.extras, EARLIER, phones=labels)
+    without = conversion.convert(x, p.source, p.target, p.extras, EARLIER)
     assert np.array_equal(with_phones, again)
     rel = np.sqrt(np.mean((with_phones - without) ** 2) / np.mean(with_phones**2))
     assert rel > 0.02
