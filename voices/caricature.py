@@ -27,9 +27,8 @@ def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float, beta_high: fl
     resemblyzer put two low-voiced speakers' clones nearest the speaker the unconverted
     base is nearest to). Overshooting the base → clone difference, a caricature in the
     sense of voice-perception studies, moves the clone away from the base voice's
-    neighbourhood along directions learned from the speaker's own clip. Measured in
-    docs/synthesis_bench.md: β = 0.25 raises identification by ~14 points for about one
-    WER point; β ≥ 0.35 starts to cost intelligibility and the independent judge.
+    neighbourhood along directions learned from the speaker's own clip (what it buys and
+    costs: docs/synthesis_bench.md).
 
     ``beta_high`` is the caricature above :data:`HIGH_BAND_HZ`: the first two
     formants, which carry the words, sit below it, the higher formants and the voice
@@ -37,9 +36,9 @@ def exaggerate(plain: np.ndarray, mapped: np.ndarray, beta: float, beta_high: fl
     the same WER. The log-spectrum is linear in the mel-cepstrum, so
     the frequency-dependent overshoot is one fixed 40x40 matrix (:func:`_band_operator`).
 
-    ``low_reference`` (``caricature_from_average``): below 8 kHz the overshoot is measured from these frames
-    (the base voice mapped onto the average speaker of :mod:`voices.prior`) instead of
-    from the base voice: among many speakers, what tells one apart is how it differs
+    ``low_reference`` (``caricature_from_average``): below 8 kHz the overshoot is
+    measured from these frames (the base voice mapped onto the average speaker of
+    :mod:`voices.prior`) instead of from the base voice: among many speakers, what tells one apart is how it differs
     from the average voice, not from Piper's.
     """
     diff = mapped[:, 1:] - plain[:, 1:]

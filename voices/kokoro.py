@@ -9,7 +9,7 @@ the network. The styles are its Japanese ones; the model reads any IPA in its vo
 and the English IPA comes from Piper's own phonemizer (espeak-ng, ``en-us``), so both base
 voices say the same phones. Kokoro renders a whole piece at once (no streaming, no phone
 durations exposed): its readings carry no phone labels (``NO_PHONE``), so the per-phone
-correction (``phk``) does not apply to them.
+correction (``ConversionOptions.phone_correction``) does not apply to them.
 """
 
 from __future__ import annotations

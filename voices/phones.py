@@ -4,7 +4,7 @@ Piper's VITS model decides every phoneme's duration before it renders audio; pip
 can expose those durations (``include_alignments``). Labelling the base voice's frames
 with the phone being said lets the conversion apply what the clip taught about *that*
 phone (:func:`voices.conversion.map_phones`), where a frame-distance match would borrow
-a neighbouring phone's correction (measured: exemplar methods cost 4-7 WER points).
+a neighbouring phone's correction (measured: exemplar lookups cost 4-7 WER points).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The average speaker, learned offline from many speakers: what ``+exp`` caricatures from.
+"""The average speaker, learned offline from many speakers: what the caricature is measured
+from with ``ConversionOptions.caricature_from_average``.
 
 The caricature (:mod:`voices.caricature`) carries a clone further along its conversion,
 measured from the base voice. Among many speakers what tells one apart is how it differs
-from the *average* voice, so ``+exp`` measures the overshoot below 8 kHz from the base
+from the *average* voice, so that option measures the overshoot below 8 kHz from the base
 voice mapped onto the average speaker's mel-cepstral statistics instead (mean and spread
 per coefficient, voiced and unvoiced frames), averaged over LibriSpeech train-clean-100
 speakers by ``bench/train_voice_prior.py``. Those recordings are 16 kHz, so the statistics
