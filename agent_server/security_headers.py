@@ -2,9 +2,12 @@
 holds a full API key, so it must not be framed (clickjacking), sniffed into another
 type, or allowed to load or send to anything but this server.
 
-Inline script and style stay allowed because the console pages carry them; everything
-else is same-origin only (``connect-src 'self'`` covers the API, the realtime WebSocket
-and WebRTC signalling; ``blob:``/``data:`` media is synthesized audio played back).
+Scripts and styles come only from this server's files: no inline script, event-handler
+attribute or style attribute runs, so markup injected into a page (a voice or agent name
+that slipped past escaping) can't read the key. The pages keep all their code and style
+in static/*.js and style.css for this. Everything else is same-origin only
+(``connect-src 'self'`` covers the API, the realtime WebSocket and WebRTC signalling;
+``blob:``/``data:`` media is synthesized audio played back).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
        "img-src 'self' data: blob:; media-src 'self' data: blob:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 ALWAYS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}

@@ -43,6 +43,30 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+def csp_refusals(page: Any) -> list[str]:
+    """Every Content-Security-Policy refusal the page reports from now on (Chromium logs
+    each as a console error), so a test can show the pages need nothing the policy
+    forbids."""
+    seen: list[str] = []
+    page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None)
+    return seen
+
+
+# Markup injected into the page: an inline script and a style attribute. Returns whether
+# the script ran and the width the style asked for took effect.
+INJECT = """() => {
+  const s = document.createElement("script");
+  s.textContent = "window.__injected = 1";
+  document.head.append(s);
+  const box = document.createElement("div");
+  box.innerHTML = '<span style="display:inline-block;width:123px">x</span>';
+  document.body.append(box);
+  const applied = getComputedStyle(box.firstChild).width === "123px";
+  box.remove();
+  return [window.__injected === 1, applied];
+}"""
+
+
 def shot(page: Any, name: str) -> Path:
     """Save a full-page screenshot as a test artifact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

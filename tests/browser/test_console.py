@@ -1,7 +1,9 @@
 """The console in a real Chromium: sign in, a rejected clip's reason and fix, bad input
 (a non-audio file, a short recording, an empty agent name, an over-long knowledge text,
 a key without the scope), a wrong key clearing the page, and the phone-width layout.
-The happy path (a clip reaching ready, an agent built and called) is test_agent_page."""
+The happy path (a clip reaching ready, an agent built and called) is test_agent_page.
+All of it under the console's strict Content-Security-Policy: the page needs nothing it
+refuses, and markup injected into it neither runs script nor applies style."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import INJECT, csp_refusals, shot
 from tests.conftest import LiveServer
 
 
@@ -28,6 +30,7 @@ def test_console_failures_and_bad_input(browser: Any, live_server: LiveServer, n
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    refused = csp_refusals(page)
     page.goto(live_server.base_url + "/")
 
     sign_in(page, "sk-wrong-key-wrong-key-wrong")
@@ -112,5 +115,8 @@ def test_console_failures_and_bad_input(browser: Any, live_server: LiveServer, n
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(page, "console-phone-width")
-    assert errors == []
+    assert errors == [] and refused == []
+
+    assert page.evaluate(INJECT) == [False, False]
+    assert len(refused) >= 2  # both refusals reported: the empty list above was watched
     page.close()
