@@ -34,12 +34,13 @@ def serve(
 
     from agent_server import log_setup
     from agent_server.app import create_app
+    from agent_server.http_guard import uvicorn_config
 
     settings = _settings(config, host=host, port=port)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     where = f"Redis {settings.redis_url}" if settings.redis_url else f"SQLite in {settings.data_dir}"
     print(f"agent-server on http://{settings.host}:{settings.port} (store: {where})", flush=True)
-    server_config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
+    server_config = uvicorn_config(create_app(settings), settings, host=settings.host, port=settings.port,
                                    log_level=settings.log_level, ws_max_size=4 * 1024 * 1024)
     # uvicorn sets up its loggers while building the config; the filter goes on after.
     log_setup.install()

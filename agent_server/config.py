@@ -99,6 +99,12 @@ class HttpSettings:
     # /metrics answers only with a valid API key (any scope); off for a private network
     # whose scraper can't send one.
     metrics_require_auth: bool = True
+    # A client must have sent a request's line and headers this long after the connection
+    # opened (or after the first byte of its next request): a trickling client (slowloris)
+    # is cut off. 0 = off, e.g. behind a proxy that already bounds it.
+    header_timeout_s: float = 10.0
+    # An idle kept-alive connection is closed after this long (uvicorn's own timer).
+    keep_alive_timeout_s: int = 5
 
     @property
     def cors_origins(self) -> list[str]:

@@ -66,10 +66,11 @@ def serve(data_dir: str, **overrides: Any) -> Iterator[Server]:
     import uvicorn
 
     from agent_server.app import create_app
+    from agent_server.http_guard import uvicorn_config
 
     settings = load_settings(env={}, data_dir=data_dir, **overrides)
     app = create_app(settings, run_worker=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning",
+    server = uvicorn.Server(uvicorn_config(app, settings, host="127.0.0.1", port=free_port(), log_level="warning",
                                            ws="websockets"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
