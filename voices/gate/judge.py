@@ -32,7 +32,7 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from api_contract import QUALITY_FIELDS  # API.md's Voice.quality, always present once measured
-from voices.gate import bandwidth, clipping, language, level, logistic, music, noise, reverb, speakers, vad
+from voices.gate import bandwidth, clipping, language, level, logistic, music, noise, overlap, reverb, speakers, vad
 from voices.gate.dsp import ANALYSIS_RATE, to_analysis_rate
 from voices.gate.messages import message
 from voices.gate.report import Failure, GateReport
@@ -263,6 +263,8 @@ def measure(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | 
     spk = speakers.measure(x16, sp.segments, th.speaker_similarity)
     q["speakers"] = spk.speakers
     q["speaker_similarity"] = round(spk.block_similarity, 3)
+    q["speaker_coherence"] = round(spk.coherence, 3)
+    q["overlap_score"] = round(overlap.measure(speakers.speech_only(x16, sp.segments)), 3)
     if settle():
         return report
 

@@ -33,6 +33,8 @@ TWO_VOICE_FEATURES = (
     "asr_avg_logprob",            # tiny.en's mean token log-probability (language.py)
     "asr_worst_stretch_logprob",  # its least sure 30 % run of words
     "asr_tokens_per_word",        # word pieces per word it wrote (foreign speech: many)
+    "overlap_score",              # the two-harmonic-combs detector's mean over the speech (overlap.py)
+    "speaker_coherence",          # mean embedding cosine of the windows to their centroid
 )
 # The cues, in the order of GateThresholds.foreign_weights: tiny.en's alone, so that what
 # the corpus's synthetic foreign voices have in common (espeak-ng is unnaturally steady)

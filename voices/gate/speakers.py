@@ -26,6 +26,7 @@ _WINDOWS_PER_S = 2.5
 class SpeakerMeasurement:
     speakers: int
     block_similarity: float  # lowest block-vs-rest cosine (1.0 = nothing to compare)
+    coherence: float = 1.0  # mean cosine of the windows to their centroid
 
 
 def speech_only(x16: np.ndarray, segments: list[tuple[float, float]]) -> np.ndarray:
@@ -48,6 +49,16 @@ def block_similarity(emb: np.ndarray, min_block: int = _MIN_BLOCK) -> float:
     return float(cos.min())
 
 
+def coherence(emb: np.ndarray) -> float:
+    """How alike the windows are overall: a voice that changes from window to window (two
+    people at once, the louder one changing) lowers it where no one block stands out."""
+    if len(emb) < 2:
+        return 1.0
+    emb = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    centre = emb.mean(axis=0)
+    return float(np.mean(emb @ (centre / np.linalg.norm(centre))))
+
+
 def measure(x16: np.ndarray, segments: list[tuple[float, float]],
             threshold: float = 0.76) -> SpeakerMeasurement:
     speech = speech_only(x16, segments)
@@ -56,5 +67,6 @@ def measure(x16: np.ndarray, segments: list[tuple[float, float]],
     _, partials, _ = speaker_encoder().embed_utterance(
         speech.astype(np.float32), return_partials=True, rate=_WINDOWS_PER_S, min_coverage=0.5,
     )
-    sim = block_similarity(np.asarray(partials, dtype=np.float64))
-    return SpeakerMeasurement(2 if sim < threshold else 1, sim)
+    emb = np.asarray(partials, dtype=np.float64)
+    sim = block_similarity(emb)
+    return SpeakerMeasurement(2 if sim < threshold else 1, sim, coherence(emb))

@@ -62,10 +62,10 @@ class GateThresholds:
     # Two voices at once (logistic.py): a logistic score over six cues, fitted by
     # bench/gate_fit.py on the tuning speakers; above this the clip has two voices.
     max_two_voice_score: float = 0.936
-    two_voice_weights: tuple[float, ...] = (-3.2439, -0.8046, -0.7612, -0.7074, -0.755, -0.6996)
+    two_voice_weights: tuple[float, ...] = (-3.2439, -0.8046, -0.7612, -0.7074, -0.755, -0.6996, 0.0, 0.0)
     two_voice_bias: float = -1.6181
-    two_voice_mean: tuple[float, ...] = (0.8326, 33.2123, 39.4737, -0.4935, -0.5252, 1.1515)
-    two_voice_scale: tuple[float, ...] = (0.082, 13.2113, 12.5899, 0.5491, 0.5786, 0.4314)
+    two_voice_mean: tuple[float, ...] = (0.8326, 33.2123, 39.4737, -0.4935, -0.5252, 1.1515, 0.0, 0.0)
+    two_voice_scale: tuple[float, ...] = (0.082, 13.2113, 12.5899, 0.5491, 0.5786, 0.4314, 1.0, 1.0)
     # Not English (logistic.py): the same kind of score over tiny.en's cues; the clip's
     # language_confidence is 1 minus it, and below min_english_confidence it fails.
     foreign_weights: tuple[float, ...] = (-2.7771, -1.1984, 0.7726, 0.21, 1.085)
