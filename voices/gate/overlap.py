@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from functools import cache
 from pathlib import Path
+
 import numpy as np
 import torch
 from torch import nn
