@@ -1,10 +1,9 @@
 """The judge: measures the clip in stages, cheap first, and decides from the measurements.
 
 Measuring and deciding are separate. :func:`measure` fills the quality dict stage by
-stage (VAD ~80 ms; bandwidth, clipping, level ~10-60 ms; noise, reverb, music; speaker
-embeddings ~60 ms; ASR ~400 ms, started beside the DSP checks so that its threads
-overlap them). :func:`decide` is a pure function of that dict and the thresholds: the
-first rule that fails, in a fixed order, gives the verdict, with its evidence (which
+stage (VAD ~40 ms; bandwidth, clipping, level ~10-60 ms; noise, reverb, music; speaker
+embeddings and the overlap detector ~150 ms; ASR ~400 ms). :func:`decide` is a pure
+function of that dict and the thresholds: the first rule that fails, in a fixed order, gives the verdict, with its evidence (which
 measurement decided, its value and the limit). After each stage the rules so far are
 applied, and a failing clip stops there; the rules follow the stages' order, so the
 verdict is the same as if everything had been measured (``full=True``, which the bench
@@ -12,8 +11,9 @@ uses to re-decide offline under other thresholds).
 
 Two voices are called from the speaker embeddings (a turn: one block of the clip unlike
 the rest) or, when they speak at once, from a small logistic model over cues that two
-summed voices move together (:mod:`voices.gate.logistic`), and the language from a
-second such model over what tiny.en made of the speech. Reverb and music are judged
+summed voices move together (:mod:`voices.gate.logistic`), the strongest of them a
+detector trained to hear two harmonic combs at once (:mod:`voices.gate.overlap`), and
+the language from a second such model over what tiny.en made of the speech. Reverb and music are judged
 before noise because both fill the pauses that the minimum-statistics SNR relies on;
 noise is called only when the floor is steady or the waveform statistics say "Gaussian
 floor" (see noise.py), which keeps a second talker from reading as noise. Music comes

@@ -59,17 +59,17 @@ class GateThresholds:
     # the tuning speakers, most turns by another real person 0.47-0.70 (the few between
     # 0.70 and 0.73 are left to the two-voice model, which weighs this cue most).
     speaker_similarity: float = 0.72
-    # Two voices at once (logistic.py): a logistic score over six cues, fitted by
+    # Two voices at once (logistic.py): a logistic score over eight cues, fitted by
     # bench/gate_fit.py on the tuning speakers; above this the clip has two voices.
-    max_two_voice_score: float = 0.936
-    two_voice_weights: tuple[float, ...] = (-3.2439, -0.8046, -0.7612, -0.7074, -0.755, -0.6996, 0.0, 0.0)
-    two_voice_bias: float = -1.6181
-    two_voice_mean: tuple[float, ...] = (0.8326, 33.2123, 39.4737, -0.4935, -0.5252, 1.1515, 0.0, 0.0)
-    two_voice_scale: tuple[float, ...] = (0.082, 13.2113, 12.5899, 0.5491, 0.5786, 0.4314, 1.0, 1.0)
+    max_two_voice_score: float = 0.79
+    two_voice_weights: tuple[float, ...] = (-2.0168, 0.3503, -0.0868, -0.3104, -0.4429, -0.3514, 2.0704, -1.6477)
+    two_voice_bias: float = -2.4927
+    two_voice_mean: tuple[float, ...] = (0.8299, 33.2326, 39.1017, -0.436, -0.4523, 1.1188, 0.138, 0.8802)
+    two_voice_scale: tuple[float, ...] = (0.0793, 13.8792, 12.409, 0.3915, 0.4753, 0.2847, 0.1602, 0.0277)
     # Not English (logistic.py): the same kind of score over tiny.en's cues; the clip's
     # language_confidence is 1 minus it, and below min_english_confidence it fails.
-    foreign_weights: tuple[float, ...] = (-2.7771, -1.1984, 0.7726, 0.21, 1.085)
-    foreign_bias: float = -2.8932
-    foreign_mean: tuple[float, ...] = (-0.4935, -0.5252, 1.3615, 3.0516, 1.1515)
-    foreign_scale: tuple[float, ...] = (0.5491, 0.5786, 0.6221, 0.6521, 0.4314)
-    min_english_confidence: float = 0.402
+    foreign_weights: tuple[float, ...] = (-2.0751, -1.7933, 0.5009, 0.8168, 1.1226)
+    foreign_bias: float = -5.1795
+    foreign_mean: tuple[float, ...] = (-0.436, -0.4523, 1.3568, 3.1582, 1.1188)
+    foreign_scale: tuple[float, ...] = (0.3915, 0.4753, 0.7608, 1.1479, 0.2847)
+    min_english_confidence: float = 0.369
