@@ -6,8 +6,8 @@ embeddings and the overlap detector ~150 ms; ASR ~400 ms). :func:`decide` is a p
 function of that dict and the thresholds: the first rule that fails, in a fixed order,
 gives the verdict, with its evidence (which measurement decided, its value and the
 limit). After each stage the rules so far are applied, and a failing clip stops there;
-the rules follow the stages' order, so the verdict is the same as if everything had been measured (``full=True``, which the bench
-uses to re-decide offline under other thresholds).
+the rules follow the stages' order, so the verdict is the same as if everything had been
+measured (``full=True``, which the bench uses to re-decide offline under other thresholds).
 
 Two voices are called from the speaker embeddings (a turn: one block of the clip unlike
 the rest) or, when they speak at once, from a small logistic model over cues that two
