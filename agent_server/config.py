@@ -72,6 +72,10 @@ class ModelSettings:
     # the cores.
     cpu_pool_size: int = 2
     model_threads: int = 0
+    # Fair share between tenants in that queue: each job a tenant already has running or
+    # waiting ahead pushes its next HTTP speech, decode or enrollment job back this long
+    # (agent_server.cpu); 0: earliest deadline first alone.
+    cpu_tenant_share_s: float = 0.5
     preload: bool = True
 
 

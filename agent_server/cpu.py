@@ -33,6 +33,19 @@ each job's model runs ``cores // slots`` threads, so ``slots`` jobs fill the cor
 - light jobs (the VAD: ~1 ms per 32 ms of audio) have their own ``light_slots`` and
   never wait behind a sentence: barge-in detection must not queue behind TTS.
 
+A fair share between tenants, for the work a tenant can multiply from outside (HTTP
+speech, uploads' decoding, enrollment: those jobs carry their tenant): when the order
+is decided, each of a tenant's waiting jobs is pushed back by ``tenant_share_s`` for
+every other job that tenant has running or waiting. So a tenant with more jobs in
+yields to one with fewer whenever their deadlines are that close, and a tenant with
+many long speech streams (whose overdue sentences would otherwise win every slot under
+plain earliest deadline first) no longer goes ahead of another tenant's single first
+sentence; its own jobs keep their order among themselves, and it is never held back
+longer than its number of jobs times the share. Realtime work carries no tenant: a
+call's reply is never pushed back for fairness (sessions are capped per tenant
+instead). Urgency (the slot kept free, :attr:`CpuScheduler.pressed`) is judged on the
+true deadline.
+
 A cancelled caller (barge-in, a discarded speculative reply, a client that left)
 leaves the queue at once; a job already running can't be interrupted, so its slot is
 held until its thread really finishes, keeping the count honest.
@@ -41,7 +54,6 @@ held until its thread really finishes, keeping the count honest.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -51,6 +63,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 URGENT_S = 0.5
+TENANT_SHARE_S = 0.5  # about one sentence's synthesis on the reference cores
 KIND_LIMITS = {"asr": 1}
 LIGHT_KINDS = frozenset({"vad"})
 
@@ -64,27 +77,32 @@ class Due:
     ENROLL_S = 30.0
 
 
-@dataclass(order=True)
+@dataclass(eq=False)
 class _Job:
     deadline: float
     seq: int
-    kind: str = field(compare=False)
-    ready: asyncio.Future[None] = field(compare=False)
-    admitted: bool = field(default=False, compare=False)
-    background: bool = field(default=False, compare=False)
-    light: bool = field(default=False, compare=False)
+    kind: str
+    ready: asyncio.Future[None]
+    tenant: str | None = None
+    admitted: bool = False
+    background: bool = False
+    light: bool = False
+    due: float = field(default=0.0)  # the deadline with the tenant's share applied
 
 
 class CpuScheduler:
     """Jobs into ``executor`` (which must have ``slots + light_slots`` threads)."""
 
-    def __init__(self, executor: Executor, slots: int, light_slots: int = 1) -> None:
+    def __init__(self, executor: Executor, slots: int, light_slots: int = 1,
+                 tenant_share_s: float = TENANT_SHARE_S) -> None:
         self.executor = executor
         self.slots = max(1, slots)
         self.light_slots = max(1, light_slots)
-        self._heap: list[_Job] = []
+        self.tenant_share_s = tenant_share_s
+        self._waiting: list[_Job] = []
         self._seq = itertools.count()
         self._running: dict[str, int] = {}
+        self._tenant_running: dict[str, int] = {}
         self._busy = 0
         self._background = 0
         self._light = 0
@@ -96,7 +114,7 @@ class CpuScheduler:
     @property
     def backlog(self) -> int:
         """Jobs waiting for a thread (cancelled ones excluded)."""
-        return sum(1 for j in self._heap if not j.ready.done() and not j.light)
+        return sum(1 for j in self._waiting if not j.ready.done() and not j.light)
 
     @property
     def busy(self) -> bool:
@@ -107,7 +125,7 @@ class CpuScheduler:
     def pressed(self) -> bool:
         """Urgent work waiting, or every slot running urgent work: no room for more."""
         now = self.now()
-        waiting = any(not j.ready.done() and not j.light and j.deadline - now <= URGENT_S for j in self._heap)
+        waiting = any(not j.ready.done() and not j.light and j.deadline - now <= URGENT_S for j in self._waiting)
         return waiting or self._busy - self._background >= self.slots
 
     def _admissible(self, job: _Job, now: float) -> bool:
@@ -119,17 +137,29 @@ class CpuScheduler:
             return False
         return job.deadline - now <= URGENT_S or self._background < max(1, self.slots - 1)
 
+    def _in_turn(self) -> list[_Job]:
+        """The waiting jobs in the order they may start: by deadline, each tenant's
+        pushed back by the share for every other job it has running or waiting."""
+        self._waiting = [j for j in self._waiting if not j.ready.done()]  # callers that gave up leave
+        load = dict(self._tenant_running)
+        for job in self._waiting:
+            if job.tenant is not None:
+                load[job.tenant] = load.get(job.tenant, 0) + 1
+        for job in self._waiting:
+            job.due = job.deadline
+            if job.tenant is not None:
+                job.due += self.tenant_share_s * (load[job.tenant] - 1)
+        return sorted(self._waiting, key=lambda j: (j.due, j.seq))
+
     def _dispatch(self) -> None:
+        # A job admitted here moves from waiting to running: its tenant's count, and so
+        # the order computed once, stays right for the whole pass.
         now = self.now()
-        skipped: list[_Job] = []
-        while self._heap:
-            job = heapq.heappop(self._heap)
-            if job.ready.done():  # its caller gave up
-                continue
+        for job in self._in_turn():
             if not self._admissible(job, now):
-                skipped.append(job)
                 continue
             job.admitted = True
+            self._waiting.remove(job)
             if job.light:
                 self._light += 1
             else:
@@ -137,9 +167,9 @@ class CpuScheduler:
                 self._busy += 1
                 self._background += job.background
             self._running[job.kind] = self._running.get(job.kind, 0) + 1
+            if job.tenant is not None:
+                self._tenant_running[job.tenant] = self._tenant_running.get(job.tenant, 0) + 1
             job.ready.set_result(None)
-        for job in skipped:
-            heapq.heappush(self._heap, job)
 
     def _give_back(self, job: _Job) -> None:
         if job.light:
@@ -148,14 +178,18 @@ class CpuScheduler:
             self._busy -= 1
             self._background -= job.background
         self._running[job.kind] -= 1
+        if job.tenant is not None:
+            self._tenant_running[job.tenant] -= 1
         self._dispatch()
 
-    async def run(self, deadline: float, kind: str, fn: Callable[..., T], *args: Any) -> T:
+    async def run(self, deadline: float, kind: str, fn: Callable[..., T], *args: Any,
+                  tenant: str | None = None) -> T:
         """Run ``fn(*args)`` in the pool once it is this job's turn; ``deadline`` is on
-        the event loop's clock (:meth:`now`)."""
+        the event loop's clock (:meth:`now`). ``tenant``: whose share the job counts
+        against (None: realtime or server work, ordered by deadline alone)."""
         loop = asyncio.get_running_loop()
-        job = _Job(deadline, next(self._seq), kind, loop.create_future(), light=kind in LIGHT_KINDS)
-        heapq.heappush(self._heap, job)
+        job = _Job(deadline, next(self._seq), kind, loop.create_future(), tenant, light=kind in LIGHT_KINDS)
+        self._waiting.append(job)
         self._dispatch()
         try:
             await job.ready

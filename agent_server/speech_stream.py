@@ -84,8 +84,9 @@ class SpeechClock:
     the first chunk is due shortly after the request; later ones when the audio
     already sent would have played out, with the grace an HTTP client's buffer gives."""
 
-    def __init__(self, sched: CpuScheduler) -> None:
+    def __init__(self, sched: CpuScheduler, tenant: str | None = None) -> None:
         self.sched = sched
+        self.tenant = tenant
         self.asked = sched.now()
         self.first_at: float | None = None
         self.sent_s = 0.0
@@ -101,4 +102,4 @@ class SpeechClock:
         return self.first_at + self.sent_s + Due.SPEECH_GRACE_S
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await self.sched.run(self.deadline(), "tts", fn, *args)
+        return await self.sched.run(self.deadline(), "tts", fn, *args, tenant=self.tenant)

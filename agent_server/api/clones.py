@@ -82,7 +82,8 @@ async def _create(request: Request, tenant: str) -> JSONResponse:
         raise InvalidAudio("The uploaded file is empty.")
     try:
         await ctx.sched.run(ctx.sched.now() + Due.DECODE_S, "decode",
-                            partial(decode, data, max_duration_s=ctx.settings.limits.max_audio_s))
+                            partial(decode, data, max_duration_s=ctx.settings.limits.max_audio_s),
+                            tenant=tenant)
     except AudioTooLongError as exc:
         raise InvalidAudio(str(exc), code="audio_too_long") from exc
     except AudioDecodeError as exc:

@@ -58,7 +58,7 @@ async def speech(request: Request) -> Response:
             lim.speech_queue_timeout_s,
             f"This tenant has {lim.speech_in_flight_per_tenant} speech requests synthesising and "
             f"{lim.speech_queue_per_tenant} waiting (its limits); retry after the Retry-After seconds.")
-    clock = SpeechClock(ctx.sched)
+    clock = SpeechClock(ctx.sched, who.tenant)
     chunks = speak(pieces, voice.clone, speed, clock.run)
     try:
         return await _answer(request, ctx, clock, chunks, voice.id, fmt, stream, lease)

@@ -118,7 +118,7 @@ class EnrollmentWorker:
         due, sched = self.ctx.sched.now() + Due.ENROLL_S, self.ctx.sched
 
         async def run(fn: Any, *args: Any) -> Any:
-            return await sched.run(due, "enroll", fn, *args)
+            return await sched.run(due, "enroll", fn, *args, tenant=tenant)
 
         result = await enroll(data, settings.gate, settings.limits.max_audio_s, run)
         self.ctx.metrics.enroll_seconds.observe(time.perf_counter() - started)

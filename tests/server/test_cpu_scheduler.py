@@ -226,3 +226,117 @@ async def test_background_work_does_not_press_speculation(pool: ThreadPoolExecut
     gate.set()
     await asyncio.gather(held, queued, urgent, waiting)
     assert not sched.pressed
+
+
+async def _queue(sched: CpuScheduler, order: list[str], jobs: list[tuple[str, float, str | None]]
+                 ) -> list[asyncio.Task[None]]:
+    """Queue ``(name, deadline, tenant)`` jobs that note when they start."""
+    tasks = [asyncio.create_task(sched.run(deadline, "tts", order.append, name, tenant=tenant))
+             for name, deadline, tenant in jobs]
+    await asyncio.sleep(0.05)
+    return tasks
+
+
+@pytest.mark.parametrize("share", [0.5, 0.0])
+async def test_a_flooding_tenant_yields_to_one_with_fewer_jobs(pool: ThreadPoolExecutor, share: float) -> None:
+    """Four jobs of one tenant due together, then one of another tenant due a little
+    later: with a share the second tenant goes first; without one (0) the order is the
+    deadlines'."""
+    sched = CpuScheduler(pool, slots=1, tenant_share_s=share)
+    gate = threading.Event()
+    blocker = await _blocked(sched, gate)
+    order: list[str] = []
+    due = sched.now()
+    jobs = await _queue(sched, order, [*((f"flood {i}", due, "flood") for i in range(1, 5)),
+                                       ("honest", due + 0.1, "honest")])
+    gate.set()
+    await asyncio.gather(blocker, *jobs)
+    if share:
+        assert order == ["honest", "flood 1", "flood 2", "flood 3", "flood 4"]
+    else:
+        assert order == ["flood 1", "flood 2", "flood 3", "flood 4", "honest"]
+
+
+async def test_running_jobs_count_against_their_tenant(pool: ThreadPoolExecutor) -> None:
+    """A tenant already on a thread yields the next free one to a tenant with none
+    running, though its waiting job's deadline is the earlier."""
+    sched = CpuScheduler(pool, slots=2)
+    busy, free_one, hold = threading.Event(), threading.Event(), threading.Event()
+    try:
+        now = sched.now()
+        running = asyncio.create_task(sched.run(now, "tts", busy.wait, tenant="flood"))
+        other = await _blocked(sched, free_one)
+        order: list[str] = []
+        flood = asyncio.create_task(sched.run(now - 1.0, "tts", order.append, "flood", tenant="flood"))
+        honest = asyncio.create_task(sched.run(now - 0.8, "tts", _recorded(order, "honest", hold.wait),
+                                               tenant="honest"))
+        await asyncio.sleep(0.05)
+        assert order == [] and sched.backlog == 2
+        free_one.set()  # one thread comes free
+        await other
+        await asyncio.sleep(0.05)
+        assert order == ["honest"] and sched.backlog == 1
+    finally:
+        free_one.set()
+        hold.set()
+        busy.set()
+    await asyncio.gather(running, flood, honest)
+    assert order == ["honest", "flood"]
+
+
+async def test_realtime_work_is_never_pushed_back(pool: ThreadPoolExecutor) -> None:
+    """Tenant-less (realtime) jobs keep their deadlines: one due now goes before every
+    tenant job due later, and one due a little later than a crowd of a tenant's jobs
+    goes before them; a tenant with one job keeps its place by deadline."""
+    sched = CpuScheduler(pool, slots=1)
+    gate = threading.Event()
+    blocker = await _blocked(sched, gate)
+    order: list[str] = []
+    due = sched.now()
+    jobs = await _queue(sched, order, [("speech a", due + 0.05, "a"), ("speech b", due + 0.05, "b"),
+                                       ("a 2", due, "a"), ("a 3", due, "a"), ("a 4", due, "a"),
+                                       ("turn later", due + 0.2, None), ("turn now", due - 0.1, None)])
+    gate.set()
+    await asyncio.gather(blocker, *jobs)
+    assert order == ["turn now", "speech b", "turn later", "a 2", "a 3", "a 4", "speech a"]
+
+
+async def test_cancelled_and_finished_jobs_stop_counting(pool: ThreadPoolExecutor) -> None:
+    """A tenant's jobs that left the queue, or ran, no longer push its next one back."""
+    sched = CpuScheduler(pool, slots=1)
+    gate = threading.Event()
+    blocker = await _blocked(sched, gate)
+    order: list[str] = []
+    due = sched.now()
+    gone = await _queue(sched, order, [(f"gone {i}", due - 1.0, "a") for i in range(3)])
+    for task in gone:
+        task.cancel()
+    await asyncio.gather(*gone, return_exceptions=True)
+    done = await _queue(sched, order, [("a", due + 0.1, "a"), ("b", due + 0.2, "b")])
+    gate.set()
+    await asyncio.gather(blocker, *done)
+    assert order == ["a", "b"]
+    gate.clear()
+    blocker = await _blocked(sched, gate)
+    again = await _queue(sched, order, [("a again", due + 0.1, "a"), ("b again", due + 0.2, "b")])
+    gate.set()
+    await asyncio.gather(blocker, *again)
+    assert order == ["a", "b", "a again", "b again"]
+
+
+async def test_speech_streams_carry_their_tenant(pool: ThreadPoolExecutor) -> None:
+    """Three of one tenant's speech streams, then another tenant's request a moment
+    later: its first sentence goes first, not last."""
+    sched = CpuScheduler(pool, slots=1)
+    gate = threading.Event()
+    blocker = await _blocked(sched, gate)
+    order: list[str] = []
+    streams = [SpeechClock(sched, "flood") for _ in range(3)]
+    await asyncio.sleep(0.01)
+    first = SpeechClock(sched, "honest")
+    jobs = [asyncio.create_task(c.run(order.append, f"flood {i}")) for i, c in enumerate(streams, 1)]
+    jobs.append(asyncio.create_task(first.run(order.append, "honest")))
+    await asyncio.sleep(0.05)
+    gate.set()
+    await asyncio.gather(blocker, *jobs)
+    assert order == ["honest", "flood 1", "flood 2", "flood 3"]
