@@ -119,6 +119,16 @@ class RoundRobin:
         return self.base().replace("http://", "ws://") + path
 
 
+def cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes have used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(xs, q)) if xs else float("nan")
 
@@ -284,16 +294,23 @@ class Abuser:
             **self._hdr(), "content-type": "application/json"},
             content="[" * 1000 + "]" * 1000)).status_code
 
-    async def run(self) -> None:
-        loops = [self._loop("request flood (1 key)", self.flood) for _ in range(8)]
-        loops += [self._loop("wrong keys", self.wrong_key) for _ in range(4)]
-        loops += [self._loop("client secret minting", self.mint) for _ in range(2)]
-        loops += [self._loop("WebRTC offer, no candidates", self.webrtc_never_connects, 0.5)]
-        loops += [self._loop("WebSocket session hoarding", self.hoard_session, 0.2)]
-        loops += [self._loop("silent Twilio socket", self.silent_twilio) for _ in range(10)]
-        loops += [self._loop("number-expanding speech", self.number_bomb) for _ in range(2)]
-        loops += [self._loop("abandoned stream:false speech", self.abandoned_speech) for _ in range(4)]
-        loops += [self._loop("1000-deep JSON", self.deep_json, 0.1)]
+    def attacks(self) -> dict[str, tuple[str, Any, int, float]]:
+        """Each attack by its short name (``--attacks``): label, request, loops, pause."""
+        return {
+            "flood": ("request flood (1 key)", self.flood, 8, 0.0),
+            "wrong-keys": ("wrong keys", self.wrong_key, 4, 0.0),
+            "minting": ("client secret minting", self.mint, 2, 0.0),
+            "webrtc": ("WebRTC offer, no candidates", self.webrtc_never_connects, 1, 0.5),
+            "hoarding": ("WebSocket session hoarding", self.hoard_session, 1, 0.2),
+            "twilio": ("silent Twilio socket", self.silent_twilio, 10, 0.0),
+            "numbers": ("number-expanding speech", self.number_bomb, 2, 0.0),
+            "abandoned": ("abandoned stream:false speech", self.abandoned_speech, 4, 0.0),
+            "deep-json": ("1000-deep JSON", self.deep_json, 1, 0.1),
+        }
+
+    async def run(self, only: list[str] | None = None) -> None:
+        loops = [self._loop(label, fn, pause) for name, (label, fn, n, pause) in self.attacks().items()
+                 if not only or name in only for _ in range(n)]
         tasks = [asyncio.ensure_future(x) for x in loops]
         await self.stop.wait()
         for t in tasks:
@@ -377,15 +394,25 @@ async def main_async(args: argparse.Namespace) -> None:
             keys, clone, agents, abuser_key, abuser_agent = await setup(rr, redis_url, args, wav)
             print(f"two processes on one Redis; {args.tenants} honest tenants; {args.speech} speech requests, "
                   f"{args.sessions} realtime sessions, {args.enrollments} enrollments per phase"
-                  + (f"; {' '.join(args.env)}" if args.env else ""))
+                  + (f"; {' '.join(args.env)}" if args.env else "")
+                  + (f"; attacks: {args.attacks}" if args.attacks else "")
+                  + f"; load average {os.getloadavg()[0]:.1f}")
+            pids = [proc.pid for proc, _ in procs]
+            used = cpu_s(pids)
             alone = await honest_round(rr, keys, clone, agents, wav, args)
+            used_alone = cpu_s(pids) - used
             abuser = Abuser(rr, abuser_key, abuser_agent, await sdp_offer_without_candidates())
-            attack = asyncio.ensure_future(abuser.run())
+            attack = asyncio.ensure_future(abuser.run(args.attacks.split(",") if args.attacks else None))
             await asyncio.sleep(3)  # let the attacks reach their limits first
+            used = cpu_s(pids)
             abused = await honest_round(rr, keys, clone, agents, wav, args)
+            used_abused = cpu_s(pids) - used
             abuser.stop.set()
             await attack
             report(alone, abused, abuser)
+            print(f"servers' CPU: alone {used_alone:.1f} s ({used_alone / alone[1]:.2f} cores), "
+                  f"abused {used_abused:.1f} s ({used_abused / abused[1]:.2f} cores); "
+                  f"load average now {os.getloadavg()[0]:.1f}")
             await rr.http.aclose()
             logs = "".join(Path(tmp, f"{n}.log").read_text() for n in ("a", "b"))
             leaked = [k for k in [*keys, abuser_key] if k in logs]
@@ -415,6 +442,8 @@ def main() -> None:
     ap.add_argument("--enrollments", type=int, default=4)
     ap.add_argument("--tenants", type=int, default=5)
     ap.add_argument("--logs", help="keep both servers' logs in this folder")
+    ap.add_argument("--attacks", default="", help="only these attacks, comma-separated: flood, wrong-keys, "
+                    "minting, webrtc, hoarding, twilio, numbers, abandoned, deep-json (default: all)")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="server setting, e.g. AGENT_SERVER_LIMITS__SPEECH_IN_FLIGHT_PER_TENANT=2")
     asyncio.run(main_async(ap.parse_args()))
