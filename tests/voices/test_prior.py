@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from voices import caricature, conversion, prior, world
+from voices.conversion_options import ConversionOptions
 from voices.synthesis import piper_audio
 
 
@@ -47,14 +48,14 @@ def test_the_committed_prior_loads() -> None:
 
 
 def test_exp_moves_the_clone_where_the_reference_says() -> None:
-    """End to end: ``+exp`` changes the converted audio, leaves it clean, and costs no
-    more than a few percent of the length."""
-    from tests.voices.test_synthesis import exemplar_profile
+    """End to end: the average-speaker reference (``caricature_from_average``) changes the
+    converted audio and leaves it clean, at the same length."""
+    from tests.voices.test_synthesis import profile
 
-    p = exemplar_profile()
+    p = profile()
     x = piper_audio("Good morning, how are you?")
-    plain = conversion.convert(x, p.source, p.target, p.extras, "lr3+warp+ex25+exh50")
-    exp = conversion.convert(x, p.source, p.target, p.extras, "lr3+warp+ex25+exh50+exp")
+    plain = conversion.convert(x, p.source, p.target, p.extras, ConversionOptions(caricature_from_average=False))
+    exp = conversion.convert(x, p.source, p.target, p.extras, ConversionOptions(caricature_from_average=True))
     assert plain.shape == exp.shape and np.all(np.isfinite(exp))
     assert np.abs(exp - plain).mean() > 1e-4
 
