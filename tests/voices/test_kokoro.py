@@ -6,8 +6,8 @@ from functools import cache
 
 import numpy as np
 import pytest
-import pyworld as pw
 
+from tests.voices.made_up_speakers import made_up_speaker
 from voices import base_voice, kokoro, phones, world
 from voices.profile import VoiceProfile, build_profile
 from voices.synthesis import OUTPUT_RATE, ClonedVoice, base_reading, piper_audio, synthesize_stream
@@ -72,15 +72,7 @@ def test_base_voice_is_chosen_from_the_clips_pitch() -> None:
 @cache
 def _female_clip() -> np.ndarray:
     """A speaker far above the base voice: Piper at 1.9x its pitch, formants up 15 %."""
-    x = piper_audio(TRANSCRIPT).astype(np.float64)
-    f0, t = pw.dio(x, OUTPUT_RATE)
-    f0 = pw.stonemask(x, f0, t, OUTPUT_RATE)
-    sp = pw.cheaptrick(x, f0, t, OUTPUT_RATE)
-    ap = pw.d4c(x, f0, t, OUTPUT_RATE)
-    bins = np.arange(sp.shape[1])
-    warped = np.stack([np.interp(bins / 1.15, bins, frame) for frame in sp])
-    y = pw.synthesize(f0 * 1.9, warped, ap, OUTPUT_RATE)
-    return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
+    return made_up_speaker(TRANSCRIPT, 1.9, 1.15)
 
 
 def test_high_voice_enrolled_on_auto_converts_kokoro(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import pyworld as pw
 
+from tests.voices.made_up_speakers import made_up_speaker
 from voices import conversion, warp, world
 from voices.conversion_options import ConversionOptions
 from voices.profile import FORMAT_VERSION, VoiceProfile, build_profile
@@ -27,15 +28,7 @@ LINEAR = ConversionOptions(timbre_ridge=3.0, phone_correction=False, tempo=False
 @cache
 def reference() -> np.ndarray:
     """A speaker that is not the base voice: Piper raised 40% in pitch, formants up 10%."""
-    x = piper_audio(TRANSCRIPT).astype(np.float64)
-    f0, t = pw.dio(x, OUTPUT_RATE)
-    f0 = pw.stonemask(x, f0, t, OUTPUT_RATE)
-    sp = pw.cheaptrick(x, f0, t, OUTPUT_RATE)
-    ap = pw.d4c(x, f0, t, OUTPUT_RATE)
-    bins = np.arange(sp.shape[1])
-    warped = np.stack([np.interp(bins / 1.1, bins, frame) for frame in sp])
-    y = pw.synthesize(f0 * 1.4, warped, ap, OUTPUT_RATE)
-    return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
+    return made_up_speaker(TRANSCRIPT, 1.4, 1.1)
 
 
 @cache

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import pyworld as pw
 
+from tests.voices.made_up_speakers import made_up_speaker
 from voices import caricature, conversion, loudness, synthesis, world
 from voices.conversion_options import ConversionOptions
 from voices.profile import VoiceProfile, build_profile
@@ -27,13 +28,7 @@ EARLIER = ConversionOptions(timbre_ridge=3.0, caricature_high=0.25, caricature_f
 @cache
 def profile() -> VoiceProfile:
     """A clone of a made-up speaker: Piper lowered to 70% of its pitch."""
-    x = piper_audio(TRANSCRIPT).astype(np.float64)
-    f0, t = pw.dio(x, OUTPUT_RATE)
-    f0 = pw.stonemask(x, f0, t, OUTPUT_RATE)
-    sp = pw.cheaptrick(x, f0, t, OUTPUT_RATE)
-    ap = pw.d4c(x, f0, t, OUTPUT_RATE)
-    y = pw.synthesize(f0 * 0.7, sp, ap, OUTPUT_RATE)
-    y = (0.3 * y / np.max(np.abs(y))).astype(np.float32)
+    y = made_up_speaker(TRANSCRIPT, 0.7)
     return build_profile(y, OUTPUT_RATE, transcript=TRANSCRIPT)
 
 
