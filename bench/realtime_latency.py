@@ -62,13 +62,14 @@ import websockets
 
 RATE = 24000
 FRAME = RATE // 50
+PREFIX_MS = 300  # the agent's VAD prefix padding (the default)
 
 
 @dataclass
 class Utterance:
     path: str
     audio: np.ndarray
-    onset: int  # first / last loud frame index
+    onset: int  # first / last speech frame index (:func:`speech_frames`)
     end: int
     reference: str = ""
 
@@ -79,6 +80,13 @@ class Stats:
     asr: list[float] = field(default_factory=list)
     tts: list[float] = field(default_factory=list)
     barge: list[float] = field(default_factory=list)
+    barge_detect: list[float] = field(default_factory=list)  # onset sent -> speech_started received
+    barge_vad: list[float] = field(default_factory=list)  # of it: audio the VAD needed past the onset
+    barge_cancel: list[float] = field(default_factory=list)  # speech_started -> response.done
+    barge_tail: list[float] = field(default_factory=list)  # reply audio held unplayed at speech_started (ms)
+    turn_ends: int = 0  # turns committed while an utterance was sent
+    false_ends: int = 0  # ... of them before the utterance's speech was over
+    early_ends: int = 0  # answered turns the server ended before the full silence
     hyp: list[tuple[str, str]] = field(default_factory=list)
     stalls: int = 0
     errors: list[str] = field(default_factory=list)
@@ -91,6 +99,20 @@ def read_24k(path: Path) -> np.ndarray:
     return a if sr == RATE else resample(a, sr, RATE)
 
 
+def speech_frames(a: np.ndarray) -> tuple[int, int]:
+    """First and last 20 ms frame of speech: louder than both 40 dB under the peak and
+    15 dB over the recording's own noise floor (its 10th-percentile frame), at most
+    20 dB under the peak (a clip that is speech throughout has its "floor" in the
+    speech). A peak-only rule puts the onset on the first frame of a recording whose
+    hiss is within 40 dB of its speech (much of LibriSpeech), half a second before the
+    first word, and the end on its last frame."""
+    frames = len(a) // FRAME
+    rms = np.sqrt(np.mean(a[: frames * FRAME].reshape(frames, FRAME) ** 2, axis=1) + 1e-12)
+    db = 20 * np.log10(rms / rms.max())
+    loud = np.nonzero(db > max(-40.0, min(float(np.percentile(db, 10)) + 15.0, -20.0)))[0]
+    return int(loud[0]), int(loud[-1])
+
+
 def load(data: Path, count: int) -> list[Utterance]:
     with open(data / "MANIFEST.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
@@ -98,10 +120,7 @@ def load(data: Path, count: int) -> list[Utterance]:
     out = []
     for r in rows[:count]:
         a = read_24k(data / r["path"])
-        frames = len(a) // FRAME
-        rms = np.sqrt(np.mean(a[: frames * FRAME].reshape(frames, FRAME) ** 2, axis=1) + 1e-12)
-        loud = np.nonzero(20 * np.log10(rms / rms.max()) > -40)[0]
-        out.append(Utterance(r["path"], a, int(loud[0]), int(loud[-1])))
+        out.append(Utterance(r["path"], a, *speech_frames(a)))
     return out
 
 
@@ -131,6 +150,10 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
                   turn_timeout: float = 30.0) -> None:
     ws = await websockets.connect(url, additional_headers={"Authorization": f"Bearer {key}"}, max_size=None)
     marks: dict[str, float] = {}
+    audio_ms: dict[str, float] = {}  # reply audio received so far (ms)
+    received: dict[tuple[str, int], float] = {}  # (response, speech_started count) -> audio_ms then
+    started: list[tuple[float, int]] = []  # speech_started: (received, audio_start_ms)
+    vad_log: list[str] = []  # "started" / "stopped", in order
     trace: list[str] = []
     got: asyncio.Queue[dict] = asyncio.Queue()
 
@@ -138,8 +161,16 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
         async for raw in ws:
             ev = json.loads(raw)
             now = time.perf_counter()
-            if ev["type"] == "response.output_audio.delta" and ev["response_id"] not in marks:
-                marks[ev["response_id"]] = now
+            if ev["type"] == "response.output_audio.delta":
+                marks.setdefault(ev["response_id"], now)
+                audio_ms[ev["response_id"]] = audio_ms.get(ev["response_id"], 0.0) + len(ev["delta"]) * 3 / 4 / 48
+            elif ev["type"] == "input_audio_buffer.speech_started":
+                for rid, ms in audio_ms.items():
+                    received[(rid, len(started))] = ms
+                started.append((now, ev["audio_start_ms"]))
+                vad_log.append("started")
+            elif ev["type"] == "input_audio_buffer.speech_stopped":
+                vad_log.append("stopped")
             ev["_t"] = now
             if ev["type"] != "response.output_audio.delta" and "transcript.delta" not in ev["type"]:
                 trace.append(ev["type"].split(".", 1)[-1] + (f"={ev['response']['status']}" if "response" in ev
@@ -161,6 +192,7 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
         return await until_any((type_,), timeout)
 
     sent_marks: list[float] = []
+    clock = [0.0]  # ms of audio sent in this session: the server's audio_*_ms clock
 
     async def send_audio(audio: np.ndarray, mark_frame: int | None = None) -> float | None:
         t0 = time.perf_counter()
@@ -171,6 +203,7 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
                 break
             pcm = (np.clip(chunk, -1, 1) * 32767).astype("<i2").tobytes()
             await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode()}))
+            clock[0] += len(chunk) * 1000 / RATE
             if i == mark_frame:
                 t_mark = time.perf_counter()
                 sent_marks.append(t_mark)
@@ -184,6 +217,7 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
         await asyncio.sleep(0.5)
         for u in utts:
             trace.clear()
+            n_vad = len(vad_log)
             sending = asyncio.create_task(send_audio(np.concatenate([u.audio, np.zeros(int(2.5 * RATE), np.float32)]),
                                                      u.end))
             # Read speech pauses; the VAD may cut an utterance into several turns, and a
@@ -205,6 +239,10 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
                 await sending
                 continue
             t_end = await sending
+            # A turn end the user spoke on after, within the same utterance: a false one.
+            log = vad_log[n_vad:]
+            stats.turn_ends += log.count("stopped")
+            stats.false_ends += sum(1 for i, e in enumerate(log) if e == "stopped" and "started" in log[i + 1:])
             rid = done["response"]["id"]
             stats.hyp.append((u.reference, " ".join(heard)))
             if rid in marks and t_end is not None:
@@ -214,6 +252,7 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
                 stats.asr.append(tm["asr_ms"])
             if "tts_first_chunk_ms" in tm:
                 stats.tts.append(tm["tts_first_chunk_ms"])
+            stats.early_ends += "turn_end_silence_ms" in tm
             await asyncio.sleep(0.3)
         # Barge-in: ask something, and talk over the answer 300 ms into it.
         await ws.send(json.dumps({"type": "conversation.item.create", "item": {
@@ -221,6 +260,8 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
         await ws.send(json.dumps({"type": "response.create"}))
         created = await until("response.output_audio.delta", 30)
         await asyncio.sleep(0.3)
+        base_ms = clock[0]
+        n_started = len(started)
         sending = asyncio.create_task(send_audio(np.concatenate([barge.audio, np.zeros(RATE, np.float32)]),
                                                  barge.onset))
         while True:
@@ -228,7 +269,20 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
             if ev["response"]["id"] == created["response_id"]:
                 break
         if ev["response"]["status"] == "cancelled" and sent_marks:
-            stats.barge.append((ev["_t"] - sent_marks[-1]) * 1000)
+            t_onset = sent_marks[-1]
+            stats.barge.append((ev["_t"] - t_onset) * 1000)
+            if len(started) > n_started:
+                t_started, start_ms = started[n_started]
+                stats.barge_detect.append((t_started - t_onset) * 1000)
+                stats.barge_cancel.append((ev["_t"] - t_started) * 1000)
+                # speech_started's audio_start_ms is the speech start less the prefix
+                # padding; the VAD confirmed it start_chunks (2 x 32 ms) later.
+                # The onset was timed once its 20 ms frame had been sent.
+                stats.barge_vad.append(start_ms + PREFIX_MS + 64 - (base_ms + (barge.onset + 1) * 20))
+                rid = created["response_id"]
+                # Reply audio the client held, not yet played, when told speech started:
+                # what it plays on unless it stops at speech_started.
+                stats.barge_tail.append(received.get((rid, n_started), 0.0) - (t_started - marks[rid]) * 1000)
         if not sending.done():
             sending.cancel()
     finally:
@@ -278,24 +332,33 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
 
 
-def start_server(gate_bandwidth_hz: float) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_server(gate_bandwidth_hz: float, env_extra: dict[str, str] | None = None,
+                 code: str | None = None) -> tuple[subprocess.Popen[bytes], str, str]:
+    """A server on a free port with a temp data dir; ``code``: run another checkout's
+    server (its directory first on PYTHONPATH), e.g. main's, as a baseline."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data = tempfile.mkdtemp(prefix="rt-bench-")
     env = {**os.environ, "AGENT_SERVER_DATA_DIR": data, "AGENT_SERVER_LOG_LEVEL": "warning",
-           "AGENT_SERVER_GATE__MIN_BANDWIDTH_HZ": str(gate_bandwidth_hz)}
+           "AGENT_SERVER_GATE__MIN_BANDWIDTH_HZ": str(gate_bandwidth_hz), **(env_extra or {})}
+    if code:
+        env["PYTHONPATH"] = os.pathsep.join([code, *filter(None, [os.environ.get("PYTHONPATH")])])
+    # ``-m`` puts the working directory first on sys.path: run from the checkout served.
     proc = subprocess.Popen([sys.executable, "-m", "agent_server", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
+                            cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}", data
+
+
+def wait_ready(url: str, data: str) -> str:
+    for _ in range(900):
         try:
             if httpx.get(f"{url}/readyz", timeout=1).status_code == 200 and (Path(data) / "bootstrap-key.txt").exists():
                 break
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    return proc, url, (Path(data) / "bootstrap-key.txt").read_text().strip()
+    return (Path(data) / "bootstrap-key.txt").read_text().strip()
 
 
 SPEECH_TEXT = ("Thank you for calling. Your order left our warehouse this morning and should arrive on "
@@ -429,6 +492,12 @@ def main() -> None:
     ap.add_argument("--speech-streams", type=int, default=4, help="--mixed: concurrent speech requests")
     ap.add_argument("--gate-bandwidth-hz", type=float, default=6000.0,
                     help="bandwidth floor of the gate of a server the script starts")
+    ap.add_argument("--endpointing", default="full,early",
+                    help="servers to compare, side by side: full (the whole silence wait) and/or early "
+                         "(a turn end predicted from the speculative transcript)")
+    ap.add_argument("--baseline", metavar="CHECKOUT",
+                    help="also run a server from this checkout's code (e.g. /work/main), as configured there")
+    ap.add_argument("--repeats", type=int, default=1, help="rounds per N and server; medians printed")
     ap.add_argument("--turn-timeout", type=float, default=30.0,
                     help="seconds to wait for an utterance's completed reply before counting a stall")
     args = ap.parse_args()
@@ -438,39 +507,93 @@ def main() -> None:
         args.sessions = "4"
     utts = load(Path(args.data), 16)
     references(utts)
-    proc = None
-    url, key = args.url, args.key
-    if not url:
-        proc, url, key = start_server(args.gate_bandwidth_hz)
+    # name -> (url, key); several servers run side by side and take turns, so their
+    # rows come from the same minutes of a shared machine.
+    servers: dict[str, tuple[str, str]] = {}
+    procs = []
     try:
-        voice = args.voice
-        if voice.startswith("clone:"):
-            voice = enroll_clone(url, key, Path(args.data), voice.removeprefix("clone:"))
-        print(f"agent voice: {args.voice} ({voice})")
-        agent = httpx.post(f"{url}/v1/agents", headers={"authorization": f"Bearer {key}"}, json={
-            "name": "bench", "voice": voice, "greeting": "Hi, how can I help?",
-            "turn_detection": {"type": "server_vad", "silence_duration_ms": args.silence_ms},
-            "responder": {"type": "knowledge", "intents": [], "fallback":
-                          "I see. Let me think about that for a moment, and then I will tell you all about it. "
-                          "There is quite a lot to say on the subject."}}).json()
-        ws_url = url.replace("http", "ws", 1) + f"/v1/realtime?agent={agent['id']}"
+        if args.url:
+            servers["url"] = (args.url, args.key)
+        else:
+            started = []
+            for ep in filter(None, args.endpointing.split(",")):
+                env = {"AGENT_SERVER_REALTIME__EARLY_TURN_END": "true" if ep == "early" else "false"}
+                started.append((ep, *start_server(args.gate_bandwidth_hz, env)))
+            if args.baseline:
+                started.append(("base", *start_server(args.gate_bandwidth_hz, code=args.baseline)))
+            for name, proc, url, data in started:
+                procs.append(proc)
+                servers[name] = (url, wait_ready(url, data))
+        ws_urls = {name: agent_url(url, key, args) for name, (url, key) in servers.items()}
         if args.mixed:
+            name, (url, key) = next(iter(servers.items()))
+            voice, ws_url = ws_urls[name]
             mixed(url, key, ws_url, voice, args, utts)
             return
-        print(f"{'N':>3} {'sil':>4} {'v2v p50':>8} {'v2v p95':>8} {'ASR p50':>8} {'TTS1 p50':>9} {'barge p50':>10} "
-              f"{'barge max':>10} {'turns':>6} {'stalls':>7} {'WER':>6}")
-        for n in [int(x) for x in args.sessions.split(",")]:
-            stats = asyncio.run(run_sessions(ws_url, key, n, args.turns, utts, args.turn_timeout))
-            print(f"{n:>3} {args.silence_ms:>4} {pct(stats.v2v, 50):>8.0f} {pct(stats.v2v, 95):>8.0f} "
-                  f"{pct(stats.asr, 50):>8.0f} {pct(stats.tts, 50):>9.0f} {pct(stats.barge, 50):>10.0f} "
-                  f"{max(stats.barge, default=0):>10.0f} "
-                  f"{len(stats.v2v):>6} {stats.stalls:>7} {wer(stats.hyp):>6.1%}", flush=True)
-            for err in stats.errors:
-                print(f"    stall: {err}", file=sys.stderr, flush=True)
+        report_idle(servers, ws_urls, args, utts)
     finally:
-        if proc:
+        for proc in procs:
             proc.terminate()
             proc.wait(10)
+
+
+def agent_url(url: str, key: str, args: argparse.Namespace) -> tuple[str, str]:
+    """The bench agent on one server: (its voice, its realtime URL)."""
+    voice = args.voice
+    if voice.startswith("clone:"):
+        voice = enroll_clone(url, key, Path(args.data), voice.removeprefix("clone:"))
+    print(f"agent voice: {args.voice} ({voice})")
+    agent = httpx.post(f"{url}/v1/agents", headers={"authorization": f"Bearer {key}"}, json={
+        "name": "bench", "voice": voice, "greeting": "Hi, how can I help?",
+        "turn_detection": {"type": "server_vad", "silence_duration_ms": args.silence_ms},
+        "responder": {"type": "knowledge", "intents": [], "fallback":
+                      "I see. Let me think about that for a moment, and then I will tell you all about it. "
+                      "There is quite a lot to say on the subject."}}).json()
+    return voice, url.replace("http", "ws", 1) + f"/v1/realtime?agent={agent['id']}"
+
+
+COLUMNS = (f"{'server':>6} {'N':>3} {'sil':>4} {'v2v p50':>8} {'v2v p95':>8} {'ASR p50':>8} {'TTS1 p50':>9} "
+           f"{'barge p50':>10} {'barge max':>10} {'detect':>7} {'vad':>5} {'cancel':>7} {'tail':>5} "
+           f"{'turns':>6} {'early':>6} {'ends':>5} {'false':>6} {'stalls':>7} {'WER':>6}")
+
+
+def row(name: str, n: int, args: argparse.Namespace, st: Stats) -> str:
+    return (f"{name:>6} {n:>3} {args.silence_ms:>4} {pct(st.v2v, 50):>8.0f} {pct(st.v2v, 95):>8.0f} "
+            f"{pct(st.asr, 50):>8.0f} {pct(st.tts, 50):>9.0f} {pct(st.barge, 50):>10.0f} "
+            f"{max(st.barge, default=float('nan')):>10.0f} {pct(st.barge_detect, 50):>7.0f} "
+            f"{pct(st.barge_vad, 50):>5.0f} {pct(st.barge_cancel, 50):>7.0f} {pct(st.barge_tail, 50):>5.0f} "
+            f"{len(st.v2v):>6} {st.early_ends:>6} {st.turn_ends:>5} {st.false_ends:>6} {st.stalls:>7} "
+            f"{wer(st.hyp):>6.1%}")
+
+
+def report_idle(servers: dict[str, tuple[str, str]], ws_urls: dict[str, tuple[str, str]],
+                args: argparse.Namespace, utts: list[Utterance]) -> None:
+    """Each N on each server, ``--repeats`` rounds taking turns; every round's row, then
+    per server the median of the rounds' figures (false ends and turns summed)."""
+    print(COLUMNS)
+    for n in [int(x) for x in args.sessions.split(",")]:
+        runs: dict[str, list[Stats]] = {name: [] for name in servers}
+        for _ in range(args.repeats):
+            for name, (_, key) in servers.items():
+                st = asyncio.run(run_sessions(ws_urls[name][1], key, n, args.turns, utts, args.turn_timeout))
+                runs[name].append(st)
+                print(row(name, n, args, st), flush=True)
+                for err in st.errors:
+                    print(f"    stall: {err}", file=sys.stderr, flush=True)
+        if args.repeats > 1:
+            print(f"median of {args.repeats} rounds (barge max: the largest of all; counts: sums)")
+            for name, sts in runs.items():
+                med = Stats()
+                for attr in ("asr", "tts", "barge_detect", "barge_vad", "barge_cancel", "barge_tail"):
+                    setattr(med, attr, [pct(getattr(st, attr), 50) for st in sts])
+                med.barge = [x for st in sts for x in st.barge]
+                med.v2v = [x for st in sts for x in st.v2v]
+                med.turn_ends = sum(st.turn_ends for st in sts)
+                med.false_ends = sum(st.false_ends for st in sts)
+                med.early_ends = sum(st.early_ends for st in sts)
+                med.stalls = sum(st.stalls for st in sts)
+                med.hyp = [h for st in sts for h in st.hyp]
+                print(row(name, n, args, med), flush=True)
 
 
 if __name__ == "__main__":
