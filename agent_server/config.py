@@ -93,6 +93,11 @@ class RealtimeSettings:
     # The speech engines by name (agent_server.realtime.engines: STT_ENGINES, TTS_ENGINES).
     stt_engine: str = "whisper"
     tts_engine: str = "voices"
+    # End a turn after early_turn_end_silence_ms of silence (instead of the session's
+    # silence_duration_ms) when the transcript heard so far reads as a finished sentence
+    # (agent_server/realtime/endpointing.py); otherwise the full silence still applies.
+    early_turn_end: bool = True
+    early_turn_end_silence_ms: int = 300
 
 
 @dataclass(frozen=True)

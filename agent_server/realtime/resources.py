@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from agent_server.context import ServerContext
 from agent_server.cpu import CpuScheduler
 from agent_server.realtime import engines
+from agent_server.realtime.endpointing import TurnEndPredictor
 from agent_server.realtime.engines import SpeechToText, TextToSpeech
 from agent_server.realtime.stages.vad import VadPool
 
@@ -32,6 +33,7 @@ class SessionResources(Protocol):
     sched: CpuScheduler
     vad_pool: VadPool
     idle_timeout_s: float
+    turn_end: TurnEndPredictor | None  # None: every turn waits out the full silence
 
     @property
     def stt(self) -> SpeechToText: ...
@@ -57,6 +59,8 @@ class RealtimeResources:
         # one of the limited session slots forever. Browsers and Twilio send audio
         # frames continuously (silence included), so live calls never reach it.
         self.idle_timeout_s = ctx.settings.realtime.idle_timeout_s
+        rt = ctx.settings.realtime
+        self.turn_end = TurnEndPredictor(rt.early_turn_end_silence_ms) if rt.early_turn_end else None
 
     @property
     def stt(self) -> SpeechToText:

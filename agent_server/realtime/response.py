@@ -39,6 +39,7 @@ class Response:
     end_call: bool = False
     responder_state: object = None
     user_text: str | None = None
+    heard: str | None = None  # the turn's transcript, once the ASR stage has it
     due: float = 0.0  # event-loop time the caller starts waiting for this reply
     produced_s: float = 0.0  # seconds of audio synthesized so far
     error: dict[str, str] | None = None  # why the pipeline raised (status "failed")

@@ -136,6 +136,8 @@ class ReplyRunner:
                 async for out in pipeline.run(*frames):
                     if isinstance(out, ReplyAudio):
                         resp.produced_s += len(out.audio) / OUT_RATE
+                    elif isinstance(out, Transcript):
+                        resp.heard = out.text
                     await resp.queue.put(out)
             except asyncio.CancelledError:
                 with contextlib.suppress(asyncio.QueueFull):

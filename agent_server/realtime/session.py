@@ -72,7 +72,7 @@ class RealtimeSession:
                                    sched=resources.sched, stt=lambda: resources.stt,
                                    tts=resources.tts_for(profile), responder=self.responder,
                                    conversation=self.conversation)
-        self.turns = TurnTaking()
+        self.turns = TurnTaking(resources.turn_end)
         self._vad_model: Any = None
         self.vad: VadDetector | None = None
         self._in_q: asyncio.Queue[np.ndarray] = asyncio.Queue()
@@ -195,6 +195,20 @@ class RealtimeSession:
             events = await self.res.run_vad(self.vad.feed, np.concatenate(chunks))
             for ev in events:
                 await self.on_vad(ev)
+            await self._end_early()
+
+    async def _end_early(self) -> None:
+        """Between two VAD feeds (so the detector is not in use): close the paused turn
+        now if its held answer's transcript says the sentence is over."""
+        spec, vad = self.replies.spec, self.vad
+        if spec is None or vad is None:
+            return
+        quiet = vad.quiet_ms
+        if not self.turns.ends_early(spec.turn_id, spec.heard, quiet, int(vad.silence * 1000 / 16000)):
+            return
+        if spec.turn_id is not None and (ev := vad.end_turn(spec.turn_id)) is not None:
+            spec.timings["turn_end_silence_ms"] = quiet
+            await self.on_vad(ev)
 
     async def on_vad(self, ev: VadEvent) -> None:
         """Carry out what :class:`.turns.TurnTaking` makes of one VAD event."""

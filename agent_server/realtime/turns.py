@@ -7,6 +7,9 @@
     speech resumed ─► the pause was not the end: throw the held answer away (discard)
     speech stopped ─► the turn is closed (commit); the held answer is used if it was
                       started for this very turn, else one is started now
+    held answer's transcript reads as a finished sentence, a shorter silence
+                   ─► the session closes the turn early (:mod:`.endpointing`), a
+                      speech stopped like the one above
 
 A plain object: it turns :mod:`.stages.vad` events into :data:`Decision` values and
 keeps only which user item is open and which turn a held answer belongs to. The
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent_server.ids import new_id
+from agent_server.realtime.endpointing import TurnEndPredictor
 from agent_server.realtime.stages.vad import SpeechPaused, SpeechResumed, SpeechStarted, SpeechStopped, VadEvent
 
 
@@ -64,9 +68,17 @@ Decision = UserStarted | Speculate | Discard | Commit
 
 
 class TurnTaking:
-    def __init__(self) -> None:
+    def __init__(self, predictor: TurnEndPredictor | None = None) -> None:
+        """``predictor``: ends turns before the full silence; None waits it out always."""
         self.user_item: str | None = None  # the item of the speech in progress
         self.held_turn: int | None = None  # the turn a held answer was started for
+        self.predictor = predictor
+
+    def ends_early(self, turn_id: int | None, transcript: str | None, quiet_ms: float, full_silence_ms: int) -> bool:
+        """Close the paused turn ``turn_id`` now: its held answer's transcript reads as
+        finished and the silence has lasted long enough for that."""
+        return (self.predictor is not None and turn_id is not None and self.held_turn == turn_id
+                and self.predictor.ends(transcript, quiet_ms, full_silence_ms))
 
     def on_vad(self, ev: VadEvent, *, may_speculate: bool, slack_s: float = 0.0) -> list[Decision]:
         """``may_speculate``: the CPU has room for work that may be thrown away."""

@@ -16,9 +16,17 @@ import numpy as np
 import pytest
 
 from agent_server.cpu import CpuScheduler
+from agent_server.realtime.endpointing import TurnEndPredictor
 from agent_server.realtime.engines import RunCpu
 from agent_server.realtime.session import RealtimeSession
-from agent_server.realtime.stages.vad import SpeechPaused, SpeechResumed, SpeechStarted, SpeechStopped, VadPool
+from agent_server.realtime.stages.vad import (
+    SpeechPaused,
+    SpeechResumed,
+    SpeechStarted,
+    SpeechStopped,
+    VadDetector,
+    VadPool,
+)
 from agent_server.realtime.turns import Commit, Discard, Speculate, TurnTaking, UserStarted
 from agent_server.responders import Responder, ResponderTurn
 from tests.realtime.fakes import RecordingTransport
@@ -79,10 +87,11 @@ class ScriptResponder(Responder):
 class Resources:
     """The shared parts a session uses, with a real scheduler and small engines."""
 
-    def __init__(self, stt: WordsStt, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, stt: WordsStt, pool: ThreadPoolExecutor, turn_end: TurnEndPredictor | None = None) -> None:
         self.sched = CpuScheduler(pool, slots=2)
         self.vad_pool = VadPool()
         self.idle_timeout_s = 300.0
+        self.turn_end = turn_end
         self._stt = stt
 
     @property
@@ -105,12 +114,12 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 class Harness:
     def __init__(self, pool: ThreadPoolExecutor, *, answer: str = "We open at noon.", words: str = "when do you open",
                  turn_detection: dict[str, Any] | None = SERVER_VAD, buffers: bool = False,
-                 stt_fails: bool = False) -> None:
+                 stt_fails: bool = False, turn_end: TurnEndPredictor | None = None) -> None:
         self.transport = RecordingTransport(buffers=buffers)
         self.stt = WordsStt(words, fail=stt_fails)
         self.responder = ScriptResponder(answer)
         agent = {"id": "agent_test", "name": "Test", "turn_detection": turn_detection}
-        self.session = RealtimeSession(resources=Resources(self.stt, pool), agent=agent, profile=None,
+        self.session = RealtimeSession(resources=Resources(self.stt, pool, turn_end), agent=agent, profile=None,
                                        transport=self.transport, voice="joe", responder=self.responder)
         self.writer = asyncio.ensure_future(self.transport.run())
 
@@ -258,4 +267,97 @@ async def test_push_to_talk_transcribes_then_answers_on_request(pool: ThreadPool
     await s.handle_event(json.dumps({"type": "input_audio_buffer.commit", "event_id": "evt_1"}))
     err = (await h.until("error"))[0]["error"]
     assert err["code"] == "input_audio_buffer_commit_empty" and err["event_id"] == "evt_1"
+    await h.close()
+
+
+# ---- an earlier turn end from the transcript ------------------------------------------------------
+
+
+def test_a_finished_sentence_is_told_from_an_open_one() -> None:
+    end = TurnEndPredictor(silence_ms=300)
+    for text in ("When do you open?", "I'd like a table for two.", "Thanks!", "I want it."):
+        assert end.finished(text), text
+    for text in ("", "when do you open", "I'd like a table for", "I went to the.", "and then I said,",
+                 "Well...", "Because I'm.", "It was, and."):
+        assert not end.finished(text), text
+    assert end.ends("Thanks.", quiet_ms=320, full_silence_ms=500)
+    assert not end.ends("Thanks.", quiet_ms=200, full_silence_ms=500)  # not silent long enough yet
+    assert not end.ends(None, quiet_ms=480, full_silence_ms=500)  # nothing heard yet
+    # A session whose own silence is shorter than the early one gains nothing, loses nothing.
+    assert end.ends("Thanks.", quiet_ms=250, full_silence_ms=250)
+
+
+def test_only_the_held_turn_ends_early() -> None:
+    turns = TurnTaking(TurnEndPredictor(300))
+    turns.on_vad(SpeechStarted(0), may_speculate=True)
+    turns.on_vad(SpeechPaused(1, speech(0.5)), may_speculate=True)
+    assert turns.ends_early(1, "Thanks.", 350, 500)
+    assert not turns.ends_early(2, "Thanks.", 350, 500)
+    turns.on_vad(SpeechResumed(1), may_speculate=True)  # the held answer went: nothing to end
+    assert not turns.ends_early(1, "Thanks.", 350, 500)
+    assert not TurnTaking().ends_early(1, "Thanks.", 350, 500)  # no predictor: the full wait
+
+
+class LevelVad:
+    """A VAD model that calls any chunk louder than 0.05 RMS speech (silero's call)."""
+
+    def __call__(self, chunk: Any, rate: int) -> Any:
+        import torch
+
+        return torch.tensor(0.9 if float(chunk.pow(2).mean().sqrt()) > 0.05 else 0.02)
+
+
+async def _speak_then_pause(h: Harness, silence_s: float) -> dict[str, Any] | None:
+    """One second of speech, then silence 20 ms at a time through the session's input
+    loop, waiting after the pause for the held reply's transcript; the turn's
+    ``speech_stopped``, or None if the silence did not end it."""
+    s = h.session
+    s.vad = VadDetector(LevelVad(), silence_ms=500, prefix_padding_ms=300, speculate_ms=200)
+    loop = asyncio.ensure_future(s._input_loop())
+    s.push_audio(speech(1.0))
+    for _ in range(int(silence_s / 0.02)):
+        s.push_audio(np.zeros(320, np.float32))
+        while not s._in_q.empty():
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.002)
+        spec = s.replies.spec
+        while spec is not None and spec.heard is None:  # the pause's ASR is running
+            await asyncio.sleep(0.005)
+        if h.transport.of("input_audio_buffer.speech_stopped"):
+            break
+    await asyncio.sleep(0.01)
+    loop.cancel()
+    stopped = h.transport.of("input_audio_buffer.speech_stopped")
+    return stopped[0] if stopped else None
+
+
+async def test_a_finished_sentence_ends_the_turn_before_the_full_silence(pool: ThreadPoolExecutor) -> None:
+    h = Harness(pool, words="When do you open?", turn_end=TurnEndPredictor(300))
+    stopped = await _speak_then_pause(h, silence_s=0.45)
+    assert stopped is not None
+    # 1 s of speech, ended at the early silence (300 ms), not the full 500 ms.
+    assert 1250 <= stopped["audio_end_ms"] < 1450
+    done = (await h.until("response.done"))[0]["response"]
+    assert done["status"] == "completed" and done["x_timings"]["speculative"] == 1.0
+    assert done["x_timings"]["turn_end_silence_ms"] >= 300
+    assert h.stt.calls == 1 and h.responder.turns == ["When do you open?"]
+    assert h.transport.of("input_audio_buffer.committed")[0]["item_id"] == stopped["item_id"]
+    # The detector's turn is closed: the silence that follows ends nothing more.
+    assert not h.session.vad.speaking  # type: ignore[union-attr]
+    await h.close()
+
+
+async def test_an_open_sentence_waits_out_the_full_silence(pool: ThreadPoolExecutor) -> None:
+    h = Harness(pool, words="I would like to book a table for", turn_end=TurnEndPredictor(300))
+    assert await _speak_then_pause(h, silence_s=0.45) is None  # past the early silence: still open
+    h2 = Harness(pool, words="I would like to book a table for", turn_end=TurnEndPredictor(300))
+    stopped = await _speak_then_pause(h2, silence_s=0.7)
+    assert stopped is not None and stopped["audio_end_ms"] >= 1500
+    await h.close()
+    await h2.close()
+
+
+async def test_without_a_predictor_every_turn_waits_the_full_silence(pool: ThreadPoolExecutor) -> None:
+    h = Harness(pool, words="When do you open?")
+    assert await _speak_then_pause(h, silence_s=0.45) is None
     await h.close()

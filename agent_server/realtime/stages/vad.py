@@ -126,6 +126,24 @@ class VadDetector:
         self.reset_turn()
         return audio
 
+    @property
+    def quiet_ms(self) -> float:
+        """How long the turn in progress has been silent (0 while speech goes on)."""
+        if not self.speaking or self._silence_since is None:
+            return 0.0
+        return (self.pos - self._silence_since) * 1000 / RATE
+
+    def end_turn(self, turn_id: int) -> SpeechStopped | None:
+        """Close turn ``turn_id`` now, before the full silence (:mod:`..endpointing`),
+        if it is the turn in progress and is paused; its audio is what the pause's
+        speculative reply heard."""
+        if not (self.speaking and self._paused and self.turn_id == turn_id):
+            return None
+        ev = SpeechStopped(self.turn_id, int(self.pos * 1000 / RATE), self._audio())
+        self._history = []
+        self.reset_turn()
+        return ev
+
     def _prob(self, chunk: np.ndarray) -> float:
         with self._torch.no_grad():
             return float(self.model(self._torch.from_numpy(chunk), RATE).item())
