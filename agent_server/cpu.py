@@ -46,6 +46,19 @@ call's reply is never pushed back for fairness (sessions are capped per tenant
 instead). Urgency (the slot kept free, :attr:`CpuScheduler.pressed`) is judged on the
 true deadline.
 
+The order alone can't share the slots that work with slack may use: a request's steps
+come one after another, so between two of an honest request's jobs nothing of its
+tenant is waiting, and a tenant that always has a long stream's next sentence queued
+takes every such slot as it frees (a sentence can't be interrupted). So each tenant's
+recent use is counted (slot-seconds, halving every :data:`USAGE_HALF_LIFE_S`), and a
+tenant using more than :data:`OVER_SHARE` times the average of the other tenants that
+are active (jobs in, or recent use) may not start work with slack: its streams then
+advance as their deadlines come due, in turn with everyone's urgent work, instead of
+running ahead. Enrollment is left out (its claims are already shared across tenants,
+``worker.enroll_per_tenant``, and one clip's steps are long). With no other tenant
+active nothing is held back. A job held back is looked at again every
+:data:`RECHECK_S` (use decays and deadlines come due without any job ending).
+
 A cancelled caller (barge-in, a discarded speculative reply, a client that left)
 leaves the queue at once; a job already running can't be interrupted, so its slot is
 held until its thread really finishes, keeping the count honest.
@@ -64,6 +77,11 @@ T = TypeVar("T")
 
 URGENT_S = 0.5
 TENANT_SHARE_S = 0.5  # about one sentence's synthesis on the reference cores
+USAGE_HALF_LIFE_S = 5.0
+OVER_SHARE = 2.0
+ACTIVE_USE_S = 0.05  # recent use that makes a tenant count as active
+UNMETERED_KINDS = frozenset({"enroll"})
+RECHECK_S = 0.1
 KIND_LIMITS = {"asr": 1}
 LIGHT_KINDS = frozenset({"vad"})
 
@@ -88,6 +106,35 @@ class _Job:
     background: bool = False
     light: bool = False
     due: float = field(default=0.0)  # the deadline with the tenant's share applied
+    started: float = 0.0
+
+
+class _Usage:
+    """Each tenant's recent slot-seconds, decaying with :data:`USAGE_HALF_LIFE_S`."""
+
+    def __init__(self) -> None:
+        self._used: dict[str, float] = {}
+        self._at = 0.0
+
+    def _decay(self, now: float) -> None:
+        factor = 0.5 ** ((now - self._at) / USAGE_HALF_LIFE_S)
+        self._at = now
+        self._used = {t: u * factor for t, u in self._used.items() if u * factor > ACTIVE_USE_S / 100}
+
+    def add(self, tenant: str, seconds: float, now: float) -> None:
+        self._decay(now)
+        self._used[tenant] = self._used.get(tenant, 0.0) + seconds
+
+    def over_share(self, tenant: str, now: float, waiting: set[str]) -> bool:
+        """More than :data:`OVER_SHARE` times the average recent use of the other active
+        tenants (those with jobs in, ``waiting``, or recent use)."""
+        self._decay(now)
+        others = {t for t, u in self._used.items() if u >= ACTIVE_USE_S} | waiting
+        others.discard(tenant)
+        if not others:
+            return False
+        mean = sum(self._used.get(t, 0.0) for t in others) / len(others)
+        return self._used.get(tenant, 0.0) > OVER_SHARE * mean
 
 
 class CpuScheduler:
@@ -103,6 +150,8 @@ class CpuScheduler:
         self._seq = itertools.count()
         self._running: dict[str, int] = {}
         self._tenant_running: dict[str, int] = {}
+        self._usage = _Usage()
+        self._recheck: asyncio.TimerHandle | None = None
         self._busy = 0
         self._background = 0
         self._light = 0
@@ -135,7 +184,27 @@ class CpuScheduler:
             return False
         if self._running.get(job.kind, 0) >= KIND_LIMITS.get(job.kind, self.slots):
             return False
-        return job.deadline - now <= URGENT_S or self._background < max(1, self.slots - 1)
+        if job.deadline - now <= URGENT_S:
+            return True
+        if self._background >= max(1, self.slots - 1):
+            return False
+        if self._metered(job) and self._usage.over_share(job.tenant, now, self._active()):  # type: ignore[arg-type]
+            if self._recheck is None:
+                self._recheck = asyncio.get_running_loop().call_later(RECHECK_S, self._rechecked)
+            return False
+        return True
+
+    def _rechecked(self) -> None:
+        self._recheck = None
+        self._dispatch()
+
+    def _metered(self, job: _Job) -> bool:
+        return job.tenant is not None and not job.light and job.kind not in UNMETERED_KINDS and self.tenant_share_s > 0
+
+    def _active(self) -> set[str]:
+        """Tenants with jobs waiting or running."""
+        return ({j.tenant for j in self._waiting if j.tenant is not None and not j.ready.done()}
+                | {t for t, n in self._tenant_running.items() if n > 0})
 
     def _in_turn(self) -> list[_Job]:
         """The waiting jobs in the order they may start: by deadline, each tenant's
@@ -159,6 +228,7 @@ class CpuScheduler:
             if not self._admissible(job, now):
                 continue
             job.admitted = True
+            job.started = now
             self._waiting.remove(job)
             if job.light:
                 self._light += 1
@@ -180,6 +250,9 @@ class CpuScheduler:
         self._running[job.kind] -= 1
         if job.tenant is not None:
             self._tenant_running[job.tenant] -= 1
+            if self._metered(job):
+                now = self.now()
+                self._usage.add(job.tenant, now - job.started, now)
         self._dispatch()
 
     async def run(self, deadline: float, kind: str, fn: Callable[..., T], *args: Any,

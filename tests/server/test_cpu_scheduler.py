@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -340,3 +341,36 @@ async def test_speech_streams_carry_their_tenant(pool: ThreadPoolExecutor) -> No
     gate.set()
     await asyncio.gather(blocker, *jobs)
     assert order == ["honest", "flood 1", "flood 2", "flood 3"]
+
+
+async def test_a_tenant_over_its_share_yields_the_spare_slot(pool: ThreadPoolExecutor) -> None:
+    """A tenant that has just used the CPU alone may not start work with slack while
+    another tenant is active, though a slot is free: the other tenant's job with far
+    more slack starts first, and the held-back job starts once it comes due."""
+    sched = CpuScheduler(pool, slots=2)
+    await sched.run(sched.now(), "tts", time.sleep, 0.5, tenant="heavy")
+    hold = threading.Event()
+    order: list[str] = []
+    try:
+        light_running = asyncio.create_task(sched.run(sched.now(), "tts", hold.wait, tenant="light"))
+        await asyncio.sleep(0.05)
+        now = sched.now()
+        heavy_later = asyncio.create_task(sched.run(now + URGENT_S + 3.0, "tts", order.append, "heavy later",
+                                                    tenant="heavy"))
+        await asyncio.sleep(0.1)
+        assert order == [] and sched.backlog == 1  # held back, one slot free
+        await sched.run(now + 10.0, "tts", order.append, "light later", tenant="light")
+        assert order == ["light later"]
+        await asyncio.wait_for(heavy_later, 30)
+        assert order == ["light later", "heavy later"]
+    finally:
+        hold.set()
+    await light_running
+
+
+async def test_with_no_other_tenant_active_nothing_is_held_back(pool: ThreadPoolExecutor) -> None:
+    sched = CpuScheduler(pool, slots=2)
+    await sched.run(sched.now(), "tts", time.sleep, 0.5, tenant="heavy")
+    spare = sched.run(sched.now() + 60.0, "tts", lambda: "ran", tenant="heavy")
+    assert await asyncio.wait_for(spare, 10) == "ran"  # not held until it comes due
+    assert sched.backlog == 0
