@@ -157,6 +157,12 @@ def decide(q: dict[str, Any], th: GateThresholds, *, skip: Iterable[str] = (),
         rule("clipping", "clipped_fraction", cf, th.max_clipped_fraction, cf > th.max_clipped_fraction, above=True)
     if has("longest_silence_s"):
         ls = q["longest_silence_s"]
+        if ls > th.max_silence_s and has("speaker_similarity"):
+            # A long pause with another voice after it is where a second person took a
+            # turn: that voice is the fault to fix first, not the pause.
+            sim = q["speaker_similarity"]
+            rule("multiple_speakers", "speaker_similarity", sim, th.speaker_similarity,
+                 sim < th.speaker_similarity, above=False, warn=False)
         rule("long_silence", "longest_silence_s", ls, th.max_silence_s, ls > th.max_silence_s, above=True)
     if has("level_spread_db", "phrase_level_spread_db"):
         ph, lv = q["phrase_level_spread_db"], q["level_spread_db"]
@@ -234,6 +240,8 @@ def measure(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | 
         return report
     q["span_s"] = round(sp.span_s, 2)
     q["longest_silence_s"] = round(sp.longest_silence_s, 2)
+    if models and sp.longest_silence_s > th.max_silence_s:
+        measure_speakers(q, x16, sp.segments, th)  # a turn is judged before the pause (decide)
     if settle():
         return report
     q["effective_bandwidth_hz"] = round(bandwidth.measure(x, rate, sp.segments))
@@ -260,11 +268,8 @@ def measure(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | 
     if settle() or asr is None:
         return report
 
-    spk = speakers.measure(x16, sp.segments, th.speaker_similarity)
-    q["speakers"] = spk.speakers
-    q["speaker_similarity"] = round(spk.block_similarity, 3)
-    q["speaker_coherence"] = round(spk.coherence, 3)
-    q["overlap_score"] = round(overlap.measure(speakers.speech_only(x16, sp.segments)), 3)
+    if q.get("speaker_similarity") is None:
+        measure_speakers(q, x16, sp.segments, th)
     if settle():
         return report
 
@@ -274,6 +279,16 @@ def measure(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | 
     scores(q, th)
     settle()
     return report
+
+
+def measure_speakers(q: dict[str, Any], x16: np.ndarray, segments: list[tuple[float, float]],
+                     th: GateThresholds) -> None:
+    """The speaker embeddings' cues and the overlap detector's score."""
+    spk = speakers.measure(x16, segments, th.speaker_similarity)
+    q["speakers"] = spk.speakers
+    q["speaker_similarity"] = round(spk.block_similarity, 3)
+    q["speaker_coherence"] = round(spk.coherence, 3)
+    q["overlap_score"] = round(overlap.measure(speakers.speech_only(x16, segments)), 3)
 
 
 def asr_cues(lang: language.LanguageMeasurement) -> dict[str, Any]:

@@ -81,6 +81,15 @@ def test_first_failing_rule_wins() -> None:
     assert verdict(q, skip=("insufficient_bandwidth",)) == "clipping"
 
 
+def test_a_long_pause_before_another_voice_is_a_turn() -> None:
+    """A pause over the limit fails as long_silence, unless the embeddings say another
+    person speaks on one side of it: then the second voice is what to fix."""
+    assert verdict(clean(longest_silence_s=3.0)) == "long_silence"
+    assert verdict(clean(longest_silence_s=3.0, speaker_similarity=0.6)) == "multiple_speakers"
+    assert verdict(clean(longest_silence_s=3.0, speaker_similarity=0.6, clipped_fraction=0.05)) == "clipping"
+    assert verdict(clean(speaker_similarity=0.6, phrase_level_spread_db=14.0)) == "inconsistent_level"
+
+
 def test_missing_measurements_are_not_judged() -> None:
     """A stage not yet measured (None) applies no rule: the verdict so far is 'ok'."""
     q = dict.fromkeys(QUALITY_FIELDS)
