@@ -48,6 +48,7 @@ import csv
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -566,10 +567,25 @@ def row(name: str, n: int, args: argparse.Namespace, st: Stats) -> str:
             f"{wer(st.hyp):>6.1%}")
 
 
+def median_row(name: str, n: int, args: argparse.Namespace, sts: list[Stats]) -> str:
+    def med(attr: str, q: float = 50) -> float:
+        values = [pct(getattr(st, attr), q) for st in sts]
+        return statistics.median(v for v in values if v == v) if any(v == v for v in values) else float("nan")
+
+    hyp = [h for st in sts for h in st.hyp]
+    barge_max = max((x for st in sts for x in st.barge), default=float("nan"))
+    return (f"{name:>6} {n:>3} {args.silence_ms:>4} {med('v2v'):>8.0f} {med('v2v', 95):>8.0f} {med('asr'):>8.0f} "
+            f"{med('tts'):>9.0f} {med('barge'):>10.0f} {barge_max:>10.0f} {med('barge_detect'):>7.0f} "
+            f"{med('barge_vad'):>5.0f} {med('barge_cancel'):>7.0f} {med('barge_tail'):>5.0f} "
+            f"{sum(len(st.v2v) for st in sts):>6} {sum(st.early_ends for st in sts):>6} "
+            f"{sum(st.turn_ends for st in sts):>5} {sum(st.false_ends for st in sts):>6} "
+            f"{sum(st.stalls for st in sts):>7} {wer(hyp):>6.1%}")
+
+
 def report_idle(servers: dict[str, tuple[str, str]], ws_urls: dict[str, tuple[str, str]],
                 args: argparse.Namespace, utts: list[Utterance]) -> None:
     """Each N on each server, ``--repeats`` rounds taking turns; every round's row, then
-    per server the median of the rounds' figures (false ends and turns summed)."""
+    per server the median of the rounds' figures (counts summed)."""
     print(COLUMNS)
     for n in [int(x) for x in args.sessions.split(",")]:
         runs: dict[str, list[Stats]] = {name: [] for name in servers}
@@ -581,19 +597,9 @@ def report_idle(servers: dict[str, tuple[str, str]], ws_urls: dict[str, tuple[st
                 for err in st.errors:
                     print(f"    stall: {err}", file=sys.stderr, flush=True)
         if args.repeats > 1:
-            print(f"median of {args.repeats} rounds (barge max: the largest of all; counts: sums)")
+            print(f"median of {args.repeats} rounds' figures (barge max: the largest; counts: sums)")
             for name, sts in runs.items():
-                med = Stats()
-                for attr in ("asr", "tts", "barge_detect", "barge_vad", "barge_cancel", "barge_tail"):
-                    setattr(med, attr, [pct(getattr(st, attr), 50) for st in sts])
-                med.barge = [x for st in sts for x in st.barge]
-                med.v2v = [x for st in sts for x in st.v2v]
-                med.turn_ends = sum(st.turn_ends for st in sts)
-                med.false_ends = sum(st.false_ends for st in sts)
-                med.early_ends = sum(st.early_ends for st in sts)
-                med.stalls = sum(st.stalls for st in sts)
-                med.hyp = [h for st in sts for h in st.hyp]
-                print(row(name, n, args, med), flush=True)
+                print(median_row(name, n, args, sts), flush=True)
 
 
 if __name__ == "__main__":
