@@ -101,14 +101,19 @@ async def authenticate(conn: HTTPConnection, store: Store, secret: str | None = 
         raise TooManyRequests(f"Too many failed authentications from {address} (limit "
                               f"{lim.failed_auth_per_address_per_min} per minute); wait and retry "
                               "with a valid key.", code="failed_auth_limit", retry_after=wait)
+    message = (f"This key is over its limit of {lim.requests_per_key_per_s} requests per second; "
+               "slow down and retry after the Retry-After seconds.")
+    # A key this process has just refused is refused again before any lookup.
+    digest = hash_key(secret or bearer(conn) or "")
+    wait = limiter.refused("key_rate_limit", digest)
+    if wait is not None:
+        raise TooManyRequests(message, code="key_rate_limit", retry_after=wait)
     try:
         who = await _authenticate(conn, store, secret)
     except Unauthorized:
         await limiter.count_only("failed_auth_limit", lim.failed_auth_per_address_per_min, "minute", address)
         raise
-    await limiter.hit("key_rate_limit", lim.requests_per_key_per_s, "second", who.key_id,
-                      f"This key is over its limit of {lim.requests_per_key_per_s} requests per second; "
-                      "slow down and retry after the Retry-After seconds.")
+    await limiter.hit("key_rate_limit", lim.requests_per_key_per_s, "second", who.key_id, message, also=digest)
     return who
 
 

@@ -52,7 +52,7 @@ tenant is waiting, and a tenant that always has a long stream's next sentence qu
 takes every such slot as it frees (a sentence can't be interrupted). So each tenant's
 recent use is counted (slot-seconds, halving every :data:`USAGE_HALF_LIFE_S`), and a
 tenant using more than :data:`OVER_SHARE` times the average of the other tenants that
-are active (jobs in, or recent use) may not start work with slack: its streams then
+are active (jobs in, or one that ended within :data:`ACTIVE_S`) may not start work with slack: its streams then
 advance as their deadlines come due, in turn with everyone's urgent work, instead of
 running ahead. Enrollment is left out (its claims are already shared across tenants,
 ``worker.enroll_per_tenant``, and one clip's steps are long). With no other tenant
@@ -79,7 +79,7 @@ URGENT_S = 0.5
 TENANT_SHARE_S = 0.5  # about one sentence's synthesis on the reference cores
 USAGE_HALF_LIFE_S = 5.0
 OVER_SHARE = 2.0
-ACTIVE_USE_S = 0.05  # recent use that makes a tenant count as active
+ACTIVE_S = 1.0  # a tenant whose last job ended this recently counts as active (between its steps)
 UNMETERED_KINDS = frozenset({"enroll"})
 RECHECK_S = 0.1
 KIND_LIMITS = {"asr": 1}
@@ -114,22 +114,26 @@ class _Usage:
 
     def __init__(self) -> None:
         self._used: dict[str, float] = {}
+        self._last: dict[str, float] = {}  # when each tenant's last job ended
         self._at = 0.0
 
     def _decay(self, now: float) -> None:
         factor = 0.5 ** ((now - self._at) / USAGE_HALF_LIFE_S)
         self._at = now
-        self._used = {t: u * factor for t, u in self._used.items() if u * factor > ACTIVE_USE_S / 100}
+        self._used = {t: u * factor for t, u in self._used.items() if u * factor > 1e-3}
+        self._last = {t: at for t, at in self._last.items() if t in self._used}
 
     def add(self, tenant: str, seconds: float, now: float) -> None:
         self._decay(now)
         self._used[tenant] = self._used.get(tenant, 0.0) + seconds
+        self._last[tenant] = now
 
     def over_share(self, tenant: str, now: float, waiting: set[str]) -> bool:
         """More than :data:`OVER_SHARE` times the average recent use of the other active
-        tenants (those with jobs in, ``waiting``, or recent use)."""
+        tenants (those with jobs in, ``waiting``, or whose last job ended within
+        :data:`ACTIVE_S`)."""
         self._decay(now)
-        others = {t for t, u in self._used.items() if u >= ACTIVE_USE_S} | waiting
+        others = {t for t, at in self._last.items() if now - at <= ACTIVE_S} | waiting
         others.discard(tenant)
         if not others:
             return False

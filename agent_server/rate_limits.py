@@ -13,7 +13,10 @@ Two kinds:
   leases lapse by themselves instead of holding a tenant's slots forever.
 
 Every refusal is :class:`~agent_server.errors.TooManyRequests`: 429, the limit's name
-as the code, and ``Retry-After``.
+as the code, and ``Retry-After``. A process remembers each rate refusal until the
+moment it named, and refuses the same client again from memory until then: a flood of
+refused requests (hundreds a second from one key or address) then costs no Redis round
+trips and no key lookup, only the answer.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from agent_server.config import Settings
 from agent_server.errors import TooManyRequests
 
+REMEMBERED_MAX = 10_000  # refusals kept in memory before the lapsed ones are dropped
 LEASE_S = 30.0  # a lease lapses this long after its holder last renewed it
 POLL_S = 0.05  # how often a queued request looks for a free slot
 
@@ -124,6 +128,7 @@ class Limiter:
         self.local = _MemoryLeases()  # limits of this process alone
         self.rates = SlidingWindowCounterRateLimiter(storage)
         self._items: dict[str, RateLimitItem] = {}
+        self._refused: dict[tuple[str, str], float] = {}  # (code, ident) -> refused until (time.time())
 
     def _item(self, spec: str) -> RateLimitItem:
         if spec not in self._items:
@@ -132,26 +137,53 @@ class Limiter:
 
     # ---- rates ---------------------------------------------------------------------------
 
-    async def hit(self, code: str, amount: int, per: str, ident: str, message: str) -> None:
+    def refused(self, code: str, ident: str) -> float | None:
+        """Seconds left of a refusal this process remembers for ``ident`` (None: none)."""
+        until = self._refused.get((code, ident))
+        if until is None:
+            return None
+        if until <= time.time():
+            del self._refused[(code, ident)]
+            return None
+        return _retry_after(until)
+
+    def _remember(self, code: str, idents: tuple[str, ...], until: float) -> None:
+        if len(self._refused) >= REMEMBERED_MAX:
+            now = time.time()
+            self._refused = {k: t for k, t in self._refused.items() if t > now}
+        for ident in idents:
+            self._refused[(code, ident)] = until
+
+    async def hit(self, code: str, amount: int, per: str, ident: str, message: str, also: str | None = None) -> None:
         """Count one event against ``amount`` per ``per`` (second, minute) for ``ident``;
-        over the budget: 429 ``code``. ``amount`` 0 turns the limit off."""
+        over the budget: 429 ``code``, remembered for ``ident`` and ``also`` (another name
+        of the same client, known before ``ident`` is: a key's hash). ``amount`` 0 turns
+        the limit off."""
         if amount <= 0:
             return
-        item = self._item(f"{amount}/{per}")
-        if await self.rates.hit(item, code, ident):
-            return
-        stats = await self.rates.get_window_stats(item, code, ident)
-        raise TooManyRequests(message, code=code, retry_after=_retry_after(stats.reset_time))
+        wait = self.refused(code, ident)
+        if wait is None:
+            item = self._item(f"{amount}/{per}")
+            if await self.rates.hit(item, code, ident):
+                return
+            until = (await self.rates.get_window_stats(item, code, ident)).reset_time
+            self._remember(code, (ident,) if also is None else (ident, also), until)
+            wait = _retry_after(until)
+        raise TooManyRequests(message, code=code, retry_after=wait)
 
     async def over(self, code: str, amount: int, per: str, ident: str) -> float | None:
         """Seconds until ``ident`` may try again, if its budget is spent (None if not)."""
         if amount <= 0:
             return None
+        wait = self.refused(code, ident)
+        if wait is not None:
+            return wait
         item = self._item(f"{amount}/{per}")
         if await self.rates.test(item, code, ident):
             return None
-        stats = await self.rates.get_window_stats(item, code, ident)
-        return _retry_after(stats.reset_time)
+        until = (await self.rates.get_window_stats(item, code, ident)).reset_time
+        self._remember(code, (ident,), until)
+        return _retry_after(until)
 
     async def count_only(self, code: str, amount: int, per: str, ident: str) -> None:
         """Count an event without refusing anything (failed auth: the refusal comes
