@@ -473,6 +473,10 @@ def mixed(url: str, key: str, ws_url: str, voice: str, args: argparse.Namespace,
           f"{pct(loaded.v2v, 95) / pct(alone.v2v, 95):>8.2f} {'':>10} {'':>6} {'':>7} "
           f"{pct(busy.ttfb, 50) / pct(speech_alone.ttfb, 50):>16.2f} "
           f"{pct(busy.ttfb, 95) / pct(speech_alone.ttfb, 95):>9.2f}", flush=True)
+    print(f"{'barge':>6} {'max':>6} {'detect':>7} {'vad':>5} {'cancel':>7}  (max of each part, ms)")
+    for name, st in (("alone", alone), ("mixed", loaded)):
+        top = [max(xs, default=float("nan")) for xs in (st.barge, st.barge_detect, st.barge_vad, st.barge_cancel)]
+        print(f"{name:>6} {top[0]:>6.0f} {top[1]:>7.0f} {top[2]:>5.0f} {top[3]:>7.0f}")
     for err in alone.errors + loaded.errors + speech_alone.errors + busy.errors:
         print(f"    error: {err}", file=sys.stderr, flush=True)
 
