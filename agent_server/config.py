@@ -96,7 +96,10 @@ class RealtimeSettings:
     # End a turn after early_turn_end_silence_ms of silence (instead of the session's
     # silence_duration_ms) when the transcript heard so far reads as a finished sentence
     # (agent_server/realtime/endpointing.py); otherwise the full silence still applies.
-    early_turn_end: bool = True
+    # Off by default: it takes ~160 ms off voice-to-voice but ends more turns early on
+    # readers who pause at commas (docs/realtime_bench.md), and REALTIME.md promises
+    # that a turn closes after silence_duration_ms.
+    early_turn_end: bool = False
     early_turn_end_silence_ms: int = 300
 
 
