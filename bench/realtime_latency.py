@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import csv
 import json
 import os
 import socket
@@ -58,21 +57,14 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import soundfile as sf
 import websockets
 
-RATE = 24000
-FRAME = RATE // 50
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.background_load import Load, enrollments, speech_streams
+from bench.utterances import FRAME, RATE, Utterance, clip_of, load, references, wer
+
 PREFIX_MS = 300  # the agent's VAD prefix padding (the default)
-
-
-@dataclass
-class Utterance:
-    path: str
-    audio: np.ndarray
-    onset: int  # first / last speech frame index (:func:`speech_frames`)
-    end: int
-    reference: str = ""
 
 
 @dataclass
@@ -91,60 +83,6 @@ class Stats:
     hyp: list[tuple[str, str]] = field(default_factory=list)
     stalls: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def read_24k(path: Path) -> np.ndarray:
-    from voices.audio_io import resample
-
-    a, sr = sf.read(path, dtype="float32")
-    return a if sr == RATE else resample(a, sr, RATE)
-
-
-def speech_frames(a: np.ndarray) -> tuple[int, int]:
-    """First and last 20 ms frame of speech: louder than both 40 dB under the peak and
-    15 dB over the recording's own noise floor (its 10th-percentile frame), at most
-    20 dB under the peak (a clip that is speech throughout has its "floor" in the
-    speech). A peak-only rule puts the onset on the first frame of a recording whose
-    hiss is within 40 dB of its speech (much of LibriSpeech), half a second before the
-    first word, and the end on its last frame."""
-    frames = len(a) // FRAME
-    rms = np.sqrt(np.mean(a[: frames * FRAME].reshape(frames, FRAME) ** 2, axis=1) + 1e-12)
-    db = 20 * np.log10(rms / rms.max())
-    loud = np.nonzero(db > max(-40.0, min(float(np.percentile(db, 10)) + 15.0, -20.0)))[0]
-    return int(loud[0]), int(loud[-1])
-
-
-def load(data: Path, count: int) -> list[Utterance]:
-    with open(data / "MANIFEST.tsv") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    rows = [r for r in rows if 1.5 <= float(r["seconds"]) <= 8.0]
-    out = []
-    for r in rows[:count]:
-        a = read_24k(data / r["path"])
-        out.append(Utterance(r["path"], a, *speech_frames(a)))
-    return out
-
-
-def references(utts: list[Utterance]) -> None:
-    from voices.audio_io import resample
-    from voices.models import whisper
-
-    model = whisper()
-    for u in utts:
-        segs, _ = model.transcribe(resample(u.audio, RATE, 16000), language="en", beam_size=5)
-        u.reference = " ".join(s.text.strip() for s in segs)
-
-
-def _words(text: str) -> list[str]:
-    return "".join(ch.lower() if ch.isalnum() or ch in " '" else " " for ch in text).split()
-
-
-def wer(pairs: list[tuple[str, str]]) -> float:
-    from rapidfuzz.distance import Levenshtein
-
-    errors = sum(Levenshtein.distance(_words(r), _words(h)) for r, h in pairs)
-    total = sum(len(_words(r)) for r, _ in pairs)
-    return errors / max(1, total)
 
 
 async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge: Utterance,
@@ -291,25 +229,6 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
         await ws.close()
 
 
-def clip_of(data: Path, speaker: str) -> bytes:
-    """8-14 s of ``speaker``'s utterances joined, as a WAV a user would upload."""
-    import io
-
-    with open(data / "MANIFEST.tsv") as fh:
-        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["speaker"] == speaker]
-    parts, total = [], 0.0
-    for r in rows:
-        secs = float(r["seconds"])
-        if total < 8.0 and secs >= 2.0 and total + secs <= 14.0:
-            parts += [read_24k(data / r["path"]), np.zeros(int(0.3 * RATE), np.float32)]
-            total += secs
-    if not parts:
-        raise SystemExit(f"speaker {speaker}: no 8-14 s of utterances in {data}")
-    buf = io.BytesIO()
-    sf.write(buf, np.concatenate(parts), RATE, format="WAV")
-    return buf.getvalue()
-
-
 def enroll_clone(url: str, key: str, data: Path, speaker: str) -> str:
     """A ready cloned voice of ``speaker`` (:func:`clip_of`); returns the voice id (the
     run stops if the gate rejects it)."""
@@ -362,11 +281,6 @@ def wait_ready(url: str, data: str) -> str:
     return (Path(data) / "bootstrap-key.txt").read_text().strip()
 
 
-SPEECH_TEXT = ("Thank you for calling. Your order left our warehouse this morning and should arrive on "
-               "Thursday. If you are not at home, the driver will leave it with a neighbour. "
-               "You can change the delivery day on our website at any time.")
-
-
 async def run_sessions(ws_url: str, key: str, n: int, turns: int, utts: list[Utterance],
                        turn_timeout: float = 30.0) -> Stats:
     stats = Stats()
@@ -380,63 +294,6 @@ async def run_sessions(ws_url: str, key: str, n: int, turns: int, utts: list[Utt
     stats.stalls += len(failed)
     stats.errors += [f"session failed: {type(r).__name__} {r}" for r in failed]
     return stats
-
-
-@dataclass
-class Load:
-    """What the mixed phase's background work did."""
-
-    ttfb: list[float] = field(default_factory=list)
-    speech_done: int = 0
-    enrolled: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-async def speech_once(client: httpx.AsyncClient, voice: str, load: Load) -> None:
-    t0 = time.perf_counter()
-    async with client.stream("POST", "/v1/audio/speech", json={
-            "model": "tts-1", "voice": voice, "input": SPEECH_TEXT, "response_format": "pcm"}) as r:
-        if r.status_code != 200:
-            load.errors.append(f"speech {r.status_code}: {(await r.aread())[:200]!r}")
-            return
-        first = None
-        async for chunk in r.aiter_bytes():
-            if first is None and chunk:
-                first = time.perf_counter()
-                load.ttfb.append((first - t0) * 1000)
-    load.speech_done += 1
-
-
-async def speech_streams(client: httpx.AsyncClient, voice: str, load: Load, streams: int,
-                         stop: asyncio.Event | None, rounds: int = 1) -> None:
-    """``streams`` concurrent speech requests, each followed by another until ``stop``
-    (or for ``rounds`` requests each)."""
-
-    async def one() -> None:
-        done = 0
-        while (stop is None and done < rounds) or (stop is not None and not stop.is_set()):
-            await speech_once(client, voice, load)
-            done += 1
-
-    await asyncio.gather(*(one() for _ in range(streams)))
-
-
-async def enrollments(client: httpx.AsyncClient, clips: list[bytes], load: Load, stop: asyncio.Event) -> None:
-    """Each clip enrolled, deleted once ready or failed, and uploaded again, until ``stop``."""
-
-    async def one(clip: bytes) -> None:
-        while not stop.is_set():
-            r = await client.post("/v1/voice/clones", data={"name": "bench load"}, files={"file": ("c.wav", clip)})
-            if r.status_code != 201:
-                load.errors.append(f"clone upload {r.status_code}: {r.text[:200]}")
-                return
-            vid = r.json()["id"]
-            while (doc := (await client.get(f"/v1/voice/clones/{vid}")).json())["status"] == "pending":
-                await asyncio.sleep(0.2)
-            load.enrolled.append(doc["status"])
-            await client.delete(f"/v1/voice/clones/{vid}")
-
-    await asyncio.gather(*(one(c) for c in clips))
 
 
 def mixed(url: str, key: str, ws_url: str, voice: str, args: argparse.Namespace, utts: list[Utterance]) -> None:

@@ -100,18 +100,9 @@ async def test_sessions_per_tenant(srv: Server) -> None:
 
 
 def test_webrtc_peer_that_never_connects_gives_its_slot_back(srv: Server) -> None:
-    from aiortc import RTCPeerConnection
+    from bench.load import sdp_offer_without_candidates  # the attack bench/load.py runs
 
-    async def offer() -> str:
-        pc = RTCPeerConnection()
-        pc.addTransceiver("audio")
-        pc.createDataChannel("oai-events")
-        await pc.setLocalDescription(await pc.createOffer())
-        sdp = pc.localDescription.sdp
-        await pc.close()
-        return "".join(line + "\r\n" for line in sdp.splitlines() if not line.startswith("a=candidate"))
-
-    sdp = asyncio.run(offer())
+    sdp = asyncio.run(sdp_offer_without_candidates())
     agent = srv.agent()
     before = srv.sessions
     with srv.client() as c:

@@ -25,8 +25,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from voices.gate.dsp import ANALYSIS_RATE
-
 N_FFT = 512
 HOP = 160  # 10 ms
 LOW_BIN, N_BINS = 2, 128  # 62.5 Hz .. 4 kHz: the resolved harmonics
@@ -105,7 +103,6 @@ def window_probabilities(x16: np.ndarray, net: nn.Module | None = None) -> np.nd
 
 
 def measure(speech16: np.ndarray) -> float:
-    """Mean two-voice probability over the speech-only signal's windows (0 when too short)."""
-    assert ANALYSIS_RATE == 16000
+    """Mean two-voice probability over the 16 kHz speech-only signal's windows (0 when too short)."""
     p = window_probabilities(speech16)
     return float(p.mean()) if len(p) else 0.0
