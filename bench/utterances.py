@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from scipy.signal import butter, sosfiltfilt
 
 RATE = 24000
 FRAME = RATE // 50
+HIGH_PASS_HZ = 60.0  # under any voice's fundamental; removes DC offset and rumble
 
 
 @dataclass
@@ -42,7 +44,13 @@ def speech_frames(a: np.ndarray) -> tuple[int, int]:
     20 dB under the peak (a clip that is speech throughout has its "floor" in the
     speech). A peak-only rule puts the onset on the first frame of a recording whose
     hiss is within 40 dB of its speech (much of LibriSpeech), half a second before the
-    first word, and the end on its last frame."""
+    first word, and the end on its last frame.
+
+    Levels are taken above :data:`HIGH_PASS_HZ`: some LibriSpeech recordings carry a DC
+    offset (211-122425-0000: +0.024, 1363-135842-0000: -0.12, 8-14 dB under the peak),
+    which on raw levels reads as speech from the first frame to the last; the onset
+    was then ~240 ms before the first word and a barge-in looked that much slower."""
+    a = sosfiltfilt(butter(2, HIGH_PASS_HZ, "highpass", fs=RATE, output="sos"), a)
     frames = len(a) // FRAME
     rms = np.sqrt(np.mean(a[: frames * FRAME].reshape(frames, FRAME) ** 2, axis=1) + 1e-12)
     db = 20 * np.log10(rms / rms.max())
