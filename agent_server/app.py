@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from agent_server import errors
 from agent_server.api import agents, catalog, clones, health, openapi, speech
+from agent_server.body_deadline import BodyDeadlineMiddleware
 from agent_server.bootstrap import ensure_bootstrap_key
 from agent_server.config import Settings, load_settings
 from agent_server.context import ServerContext
@@ -74,7 +75,9 @@ def _middleware(settings: Settings) -> list[Middleware]:
                                 allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
                                 allow_headers=["authorization", "content-type"],
                                 expose_headers=["retry-after", "x-voice-id", "location"], max_age=600))
-    return [*stack, Middleware(MetricsMiddleware)]
+    http = settings.http
+    return [*stack, Middleware(MetricsMiddleware),
+            Middleware(BodyDeadlineMiddleware, grace_s=http.body_grace_s, min_rate_bytes_s=http.body_min_rate_bytes_s)]
 
 
 def create_app(

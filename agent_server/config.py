@@ -115,6 +115,12 @@ class HttpSettings:
     # opened (or after the first byte of its next request): a trickling client (slowloris)
     # is cut off. 0 = off, e.g. behind a proxy that already bounds it.
     header_timeout_s: float = 10.0
+    # Then the body: counting only the time spent waiting for it, a client has
+    # body_grace_s plus one second per body_min_rate_bytes_s received, so an upload at
+    # that average rate or faster is never cut and a trickled or stalled body gets 408
+    # body_timeout (agent_server.body_deadline). 0 grace = off.
+    body_grace_s: float = 10.0
+    body_min_rate_bytes_s: int = 16384
     # An idle kept-alive connection is closed after this long (uvicorn's own timer).
     keep_alive_timeout_s: int = 5
 

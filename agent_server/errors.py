@@ -78,6 +78,17 @@ class PayloadTooLarge(ApiError):
     code = "payload_too_large"
 
 
+class RequestTimeout(ApiError):
+    """408: the request body came too slowly; the connection is closed after the answer."""
+
+    status = 408
+    code = "body_timeout"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {**super().headers, "Connection": "close"}
+
+
 class UnsupportedMediaType(ApiError):
     status = 415
     code = "unsupported_media_type"
