@@ -11,6 +11,7 @@ the first piece is kept short (cut at a clause boundary) so the first audio leav
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 
 from num2words import num2words
@@ -47,8 +48,30 @@ _SYMBOLS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "#": " nu
             "°": " degrees ", "×": " times ", "~": " about "}
 
 
+# Characters of words the current normalize() call (in this thread) may still spell out.
+# Every spelled number ends up whole in the result (later passes only touch digits,
+# symbols and runs of spaces), so once the words alone pass the limit the input is
+# refused there: a number bomb costs the first ~8,000 characters of its words, not all
+# ~40,000 (num2words is pure Python, ~60 ms for 4096 characters of long numbers).
+_budget = threading.local()
+
+
+_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
 def _words(n: int | float, to: str = "cardinal") -> str:
-    return num2words(n, to=to, lang="en").replace("-", " ").replace(",", "")
+    return _spend(num2words(n, to=to, lang="en").replace("-", " ").replace(",", ""))
+
+
+def _spend(words: str) -> str:
+    left = getattr(_budget, "left", None)
+    if left is not None:
+        _budget.left = left - len(words)
+        if _budget.left < 0:
+            raise SpokenTooLongError(
+                f"the input reads as more than {MAX_SPOKEN_CHARS} characters once numbers are spelled out: "
+                "split it into several requests")
+    return words
 
 
 def _money(m: re.Match[str]) -> str:
@@ -99,7 +122,7 @@ def _number(raw: str) -> str:
     if "," not in raw and "." not in raw and len(plain) == 4 and 1100 <= int(plain) <= 2099:
         return _words(int(plain), "year")
     if len(plain.split(".")[0]) > 15:  # an id or a phone number: read digit by digit
-        return " ".join(_words(int(d)) if d.isdigit() else "point" for d in plain)
+        return _spend(" ".join(_DIGITS[int(d)] if d.isdigit() else "point" for d in plain))
     return _number_text(raw)
 
 
@@ -131,6 +154,14 @@ def normalize(text: str) -> str:
     """
     if len(text) > MAX_CHARS:
         raise ValueError(f"the input is {len(text)} characters; the limit is {MAX_CHARS}")
+    _budget.left = MAX_SPOKEN_CHARS
+    try:
+        return _expand(text)
+    finally:
+        _budget.left = None
+
+
+def _expand(text: str) -> str:
     text = unicodedata.normalize("NFKC", _strip_unspeakable(text))
     if not any(ch.isalnum() for ch in text):
         raise NothingToSpeakError(

@@ -81,3 +81,21 @@ def test_limit_holds_after_numbers_are_spelled_out() -> None:
     with pytest.raises(SpokenTooLongError):
         normalize("9" * 4000)
     assert len(normalize("It costs $3.50 at 2 PM. " * 100)) <= MAX_SPOKEN_CHARS  # ordinary text fits
+
+
+def test_spelled_out_limit_is_exact_when_refused_early() -> None:
+    """The refusal comes as soon as the words alone pass the limit, so it can't refuse
+    an input whose whole reading fits: the most copies of a long number that fit are
+    read, one more is refused, and a refusal leaves nothing behind for the next call."""
+    from voices.text_normalize import MAX_SPOKEN_CHARS, SpokenTooLongError
+
+    one = len(normalize("12345678901234"))
+    fits = (MAX_SPOKEN_CHARS + 1) // (one + 1)
+    assert len(normalize("12345678901234 " * fits)) <= MAX_SPOKEN_CHARS
+    with pytest.raises(SpokenTooLongError):
+        normalize("12345678901234 " * (fits + 1))
+    digits = "1" * 20  # read digit by digit
+    fits = (MAX_SPOKEN_CHARS + 1) // (len(normalize(digits)) + 1)
+    assert len(normalize((digits + " ") * fits)) <= MAX_SPOKEN_CHARS
+    with pytest.raises(SpokenTooLongError):
+        normalize((digits + " ") * (fits + 1))
