@@ -8,9 +8,11 @@ response stops pulling, the stream is closed, and no further sentence is made.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from typing import Any, TypeVar
 
 import numpy as np
 from starlette.requests import Request
@@ -23,12 +25,14 @@ from agent_server.api.schemas import SpeechRequest
 from agent_server.context import ServerContext
 from agent_server.cpu import Due
 from agent_server.errors import BadRequest
+from agent_server.profiles import ResolvedVoice
 from agent_server.rate_limits import Lease
 from agent_server.speech_stream import SpeechClock, speak
 from voices.encode import MEDIA_TYPES, StreamEncoder, encode_all
 from voices.synthesis import OUTPUT_RATE, plan
 from voices.text_normalize import SpokenTooLongError
 
+T = TypeVar("T")
 Chunks = AsyncGenerator[tuple[int, np.ndarray], None]
 PLAN_INLINE_CHARS = 256
 
@@ -54,20 +58,53 @@ async def speech(request: Request) -> Response:
         raise BadRequest(f"'input' is too long to speak: {exc}.", param="input", code="input_too_long") from exc
     except ValueError as exc:
         raise BadRequest(f"Nothing to speak: {exc}.", param="input", code="invalid_input") from exc
+    # From here the work is the tenant's queue place, then synthesis: the client leaving
+    # cancels it at once, so an abandoned request costs no sentence after it left (an
+    # unstreamed one nobody would receive, a queued one whose turn comes later).
+    return await while_connected(request, _speak(ctx, who.tenant, pieces, voice, speed, fmt, stream))
+
+
+async def _speak(ctx: ServerContext, tenant: str, pieces: list[tuple[int, str]],
+                 voice: ResolvedVoice, speed: float, fmt: str, stream: bool) -> Response:
     lim = ctx.settings.limits
     lease = await ctx.limiter.acquire_queued(
-            "speech_limit", who.tenant, lim.speech_in_flight_per_tenant, lim.speech_queue_per_tenant,
+            "speech_limit", tenant, lim.speech_in_flight_per_tenant, lim.speech_queue_per_tenant,
             lim.speech_queue_timeout_s,
             f"This tenant has {lim.speech_in_flight_per_tenant} speech requests synthesising and "
             f"{lim.speech_queue_per_tenant} waiting (its limits); retry after the Retry-After seconds.")
-    clock = SpeechClock(ctx.sched, who.tenant)
+    clock = SpeechClock(ctx.sched, tenant)
     chunks = speak(pieces, voice.clone, speed, clock.run)
     try:
-        return await _answer(request, ctx, clock, chunks, voice.id, fmt, stream, lease)
+        return await _answer(ctx, clock, chunks, voice.id, fmt, stream, lease)
     except BaseException:
         await chunks.aclose()
         await ctx.limiter.release(lease)
         raise
+
+
+async def while_connected(request: Request, work: Awaitable[T]) -> T:
+    """``work``'s result, or :class:`ClientGone` as soon as the client disconnects, with
+    ``work`` cancelled (and waited for, so its ``finally`` blocks give back what it held).
+    For the time before an answer starts: the request body is read by then, so the only
+    message left to receive is the disconnect; a streamed answer is watched by Starlette."""
+    task = asyncio.ensure_future(work)
+
+    async def gone() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(gone())
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+    if task.cancelled():
+        raise ClientGone
+    return task.result()
 
 
 async def _plan(ctx: ServerContext, tenant: str, text: str, speed: float) -> list[str]:
@@ -80,7 +117,7 @@ async def _plan(ctx: ServerContext, tenant: str, text: str, speed: float) -> lis
     return await ctx.sched.run(ctx.sched.now() + Due.SPEECH_FIRST_S, "plan", plan, text, speed, tenant=tenant)
 
 
-async def _answer(request: Request, ctx: ServerContext, clock: SpeechClock, chunks: Chunks, voice_id: str,
+async def _answer(ctx: ServerContext, clock: SpeechClock, chunks: Chunks, voice_id: str,
                   fmt: str, stream: bool, lease: Lease) -> Response:
     started = time.perf_counter()
     # The first sentence is made before answering, so a failure is still a clean 4xx
@@ -97,8 +134,6 @@ async def _answer(request: Request, ctx: ServerContext, clock: SpeechClock, chun
             clock.sent(item[1])
             parts.append(item[1])
             item = await anext(chunks, None)
-            if item is not None and await request.is_disconnected():  # nobody is waiting for the rest
-                raise ClientGone
         audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         body = await clock.run(encode_all, audio, fmt, OUTPUT_RATE)
         await ctx.limiter.release(lease)

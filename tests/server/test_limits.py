@@ -170,6 +170,33 @@ def test_speech_in_flight_per_tenant_with_a_bounded_queue(srv: Server) -> None:
     asyncio.run(run())
 
 
+def test_a_queued_speech_request_whose_client_left_gives_its_place_back(srv: Server) -> None:
+    """A request waiting in its tenant's queue, whose client gives up: its queue place
+    comes back while the request ahead still holds the tenant's one slot, instead of the
+    request waiting on to be synthesised for nobody once its turn comes."""
+    key = srv.new_key("gives-up", ["audio:speech"])
+    long_text = "This sentence is read again and again to keep the synthesiser busy. " * 40
+    leases = srv.app.state.ctx.limiter.leases
+    queued = lambda: run_async(leases.count("speech_limit_queue:gives-up"))  # noqa: E731
+
+    async def run() -> None:
+        async with httpx.AsyncClient(base_url=srv.base_url, timeout=120,
+                                     headers={"authorization": f"Bearer {key}"}) as c:
+            first = await c.send(c.build_request("POST", "/v1/audio/speech",
+                                                 json={"input": long_text, "voice": "joe"}), stream=True)
+            assert first.status_code == 200  # in flight: the tenant's one slot
+            with pytest.raises(httpx.ReadTimeout):
+                await c.post("/v1/audio/speech", json={"input": "Hello.", "voice": "joe", "stream": False},
+                             timeout=2)
+            left = time.monotonic()
+            while queued() and time.monotonic() - left < 20:
+                await asyncio.sleep(0.2)
+            assert queued() == 0
+            await first.aclose()
+
+    asyncio.run(run())
+
+
 def test_unstreamed_speech_stops_when_the_client_leaves(srv: Server) -> None:
     """`stream: false` on a long text, and the client gives up: synthesis stops at the next
     sentence and the tenant's slot comes back, instead of minutes of work for nobody."""
