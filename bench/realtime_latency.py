@@ -26,6 +26,7 @@ enroll (uploaded again as soon as each is done) and 4 cloned-speech requests str
 (``/v1/audio/speech``, a new one as each ends), in one run; it prints voice-to-voice
 p50 / p95 both ways and their ratio, barge-in, and the speech requests' time to first
 byte alone (the same 4 streams with nothing else running) and under the mixed load.
+With several servers (``--endpointing``, ``--baseline``) each runs both phases in turn.
 
 Data: 16 kHz files are resampled to the 24 kHz the sessions send. A server started by
 the script gets ``--gate-bandwidth-hz`` (default 6000) as its gate's bandwidth floor,
@@ -80,6 +81,7 @@ class Stats:
     turn_ends: int = 0  # turns committed while an utterance was sent
     false_ends: int = 0  # ... of them before the utterance's speech was over
     early_ends: int = 0  # answered turns the server ended before the full silence
+    false_barge: int = 0  # replies cancelled with no user speech sent in the 2 s before
     hyp: list[tuple[str, str]] = field(default_factory=list)
     stalls: int = 0
     errors: list[str] = field(default_factory=list)
@@ -95,6 +97,7 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
     vad_log: list[str] = []  # "started" / "stopped", in order
     trace: list[str] = []
     got: asyncio.Queue[dict] = asyncio.Queue()
+    spoke = [-1e9]  # when the last frame with sound in it was sent
 
     async def reader() -> None:
         async for raw in ws:
@@ -110,6 +113,8 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
                 vad_log.append("started")
             elif ev["type"] == "input_audio_buffer.speech_stopped":
                 vad_log.append("stopped")
+            elif ev["type"] == "response.done" and ev["response"]["status"] == "cancelled" and now - spoke[0] > 2.0:
+                stats.false_barge += 1
             ev["_t"] = now
             if ev["type"] != "response.output_audio.delta" and "transcript.delta" not in ev["type"]:
                 trace.append(ev["type"].split(".", 1)[-1] + (f"={ev['response']['status']}" if "response" in ev
@@ -143,6 +148,8 @@ async def session(url: str, key: str, utts: list[Utterance], stats: Stats, barge
             pcm = (np.clip(chunk, -1, 1) * 32767).astype("<i2").tobytes()
             await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode()}))
             clock[0] += len(chunk) * 1000 / RATE
+            if np.any(chunk):
+                spoke[0] = time.perf_counter()
             if i == mark_frame:
                 t_mark = time.perf_counter()
                 sent_marks.append(t_mark)
@@ -330,10 +337,11 @@ def mixed(url: str, key: str, ws_url: str, voice: str, args: argparse.Namespace,
           f"{pct(loaded.v2v, 95) / pct(alone.v2v, 95):>8.2f} {'':>10} {'':>6} {'':>7} "
           f"{pct(busy.ttfb, 50) / pct(speech_alone.ttfb, 50):>16.2f} "
           f"{pct(busy.ttfb, 95) / pct(speech_alone.ttfb, 95):>9.2f}", flush=True)
-    print(f"{'barge':>6} {'max':>6} {'detect':>7} {'vad':>5} {'cancel':>7}  (max of each part, ms)")
+    print(f"{'barge':>6} {'max':>6} {'detect':>7} {'vad':>5} {'cancel':>7} {'false':>6}  (max of each part, ms; "
+          "false: replies cancelled with no user speech)")
     for name, st in (("alone", alone), ("mixed", loaded)):
         top = [max(xs, default=float("nan")) for xs in (st.barge, st.barge_detect, st.barge_vad, st.barge_cancel)]
-        print(f"{name:>6} {top[0]:>6.0f} {top[1]:>7.0f} {top[2]:>5.0f} {top[3]:>7.0f}")
+        print(f"{name:>6} {top[0]:>6.0f} {top[1]:>7.0f} {top[2]:>5.0f} {top[3]:>7.0f} {st.false_barge:>6}")
     for err in alone.errors + loaded.errors + speech_alone.errors + busy.errors:
         print(f"    error: {err}", file=sys.stderr, flush=True)
 
@@ -359,6 +367,8 @@ def main() -> None:
                          "(a turn end predicted from the speculative transcript)")
     ap.add_argument("--baseline", metavar="CHECKOUT",
                     help="also run a server from this checkout's code (e.g. /work/main), as configured there")
+    ap.add_argument("--baseline-first", action="store_true",
+                    help="the baseline server takes the first turn (to see the order's own effect)")
     ap.add_argument("--repeats", type=int, default=1, help="rounds per N and server; medians printed")
     ap.add_argument("--turn-timeout", type=float, default=30.0,
                     help="seconds to wait for an utterance's completed reply before counting a stall")
@@ -367,6 +377,8 @@ def main() -> None:
         args.voice = "clone:1081"
     if args.mixed and args.sessions == "1,4,8":
         args.sessions = "4"
+    if args.mixed and args.endpointing == "full,early":
+        args.endpointing = "full"  # the shipped setting; give both (or --baseline) to compare
     utts = load(Path(args.data), 16)
     references(utts)
     # name -> (url, key); several servers run side by side and take turns, so their
@@ -382,15 +394,17 @@ def main() -> None:
                 env = {"AGENT_SERVER_REALTIME__EARLY_TURN_END": "true" if ep == "early" else "false"}
                 started.append((ep, *start_server(args.gate_bandwidth_hz, env)))
             if args.baseline:
-                started.append(("base", *start_server(args.gate_bandwidth_hz, code=args.baseline)))
+                base = ("base", *start_server(args.gate_bandwidth_hz, code=args.baseline))
+                started.insert(0 if args.baseline_first else len(started), base)
             for name, proc, url, data in started:
                 procs.append(proc)
                 servers[name] = (url, wait_ready(url, data))
         ws_urls = {name: agent_url(url, key, args) for name, (url, key) in servers.items()}
         if args.mixed:
-            name, (url, key) = next(iter(servers.items()))
-            voice, ws_url = ws_urls[name]
-            mixed(url, key, ws_url, voice, args, utts)
+            for name, (url, key) in servers.items():  # in turn: each its own alone and mixed phases
+                print(f"== server {name} (load average {os.getloadavg()[0]:.1f})", flush=True)
+                mixed(url, key, ws_urls[name][1], ws_urls[name][0], args, utts)
+            print(f"load average at the end {os.getloadavg()[0]:.1f}")
             return
         report_idle(servers, ws_urls, args, utts)
     finally:
