@@ -59,6 +59,15 @@ running ahead. Enrollment is left out (its claims are already shared across tena
 active nothing is held back. A job held back is looked at again every
 :data:`RECHECK_S` (use decays and deadlines come due without any job ending).
 
+Enrollment also rests between its steps while other work is in: each of its steps
+(the gate, the profile) holds a thread for seconds once started, and while one runs
+the rest of the server has ``slots - 1`` threads, so on two cores every reply step,
+speech chunk and first byte shared one. After a step that ends with other model work
+running or waiting (with an earlier deadline), the next enrollment step waits
+:data:`REST_FACTOR` times that step's length, or until no such work is left, whichever
+comes first: under load an enrollment holds a thread about half the time, on an idle
+server it never waits.
+
 A cancelled caller (barge-in, a discarded speculative reply, a client that left)
 leaves the queue at once; a job already running can't be interrupted, so its slot is
 held until its thread really finishes, keeping the count honest.
@@ -81,6 +90,11 @@ USAGE_HALF_LIFE_S = 5.0
 OVER_SHARE = 2.0
 ACTIVE_S = 1.0  # a tenant whose last job ended this recently counts as active (between its steps)
 UNMETERED_KINDS = frozenset({"enroll"})
+# Kinds whose steps hold a thread for seconds and have half a minute of slack: after a
+# step that ran while other work was in, they rest REST_FACTOR times its length while
+# work is still in (see the module docstring).
+RESTING_KINDS = frozenset({"enroll"})
+REST_FACTOR = 1.0
 RECHECK_S = 0.1
 KIND_LIMITS = {"asr": 1}
 LIGHT_KINDS = frozenset({"vad"})
@@ -159,6 +173,8 @@ class CpuScheduler:
         self._busy = 0
         self._background = 0
         self._light = 0
+        self._resting_running = 0
+        self._rest_until = 0.0
 
     @staticmethod
     def now() -> float:
@@ -181,10 +197,21 @@ class CpuScheduler:
         waiting = any(not j.ready.done() and not j.light and j.deadline - now <= URGENT_S for j in self._waiting)
         return waiting or self._busy - self._background >= self.slots
 
+    def _contended(self, job: _Job) -> bool:
+        """Other model work running, or waiting with an earlier deadline than ``job``'s."""
+        if self._busy - self._resting_running > 0:
+            return True
+        return any(not j.ready.done() and not j.light and j.kind not in RESTING_KINDS and j.deadline < job.deadline
+                   for j in self._waiting)
+
     def _admissible(self, job: _Job, now: float) -> bool:
         if job.light:
             return self._light < self.light_slots
         if self._busy >= self.slots:
+            return False
+        if job.kind in RESTING_KINDS and now < self._rest_until and self._contended(job):
+            if self._recheck is None:
+                self._recheck = asyncio.get_running_loop().call_later(RECHECK_S, self._rechecked)
             return False
         if self._running.get(job.kind, 0) >= KIND_LIMITS.get(job.kind, self.slots):
             return False
@@ -239,6 +266,7 @@ class CpuScheduler:
             else:
                 job.background = job.deadline - now > URGENT_S
                 self._busy += 1
+                self._resting_running += job.kind in RESTING_KINDS
                 self._background += job.background
             self._running[job.kind] = self._running.get(job.kind, 0) + 1
             if job.tenant is not None:
@@ -251,6 +279,11 @@ class CpuScheduler:
         else:
             self._busy -= 1
             self._background -= job.background
+            if job.kind in RESTING_KINDS:
+                self._resting_running -= 1
+                if self._contended(job):
+                    now = self.now()
+                    self._rest_until = max(self._rest_until, now + REST_FACTOR * (now - job.started))
         self._running[job.kind] -= 1
         if job.tenant is not None:
             self._tenant_running[job.tenant] -= 1

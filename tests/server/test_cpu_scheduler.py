@@ -374,3 +374,26 @@ async def test_with_no_other_tenant_active_nothing_is_held_back(pool: ThreadPool
     spare = sched.run(sched.now() + 60.0, "tts", lambda: "ran", tenant="heavy")
     assert await asyncio.wait_for(spare, 10) == "ran"  # not held until it comes due
     assert sched.backlog == 0
+
+
+@pytest.mark.parametrize("contended", [True, False])
+async def test_enrollment_rests_between_steps_while_other_work_is_in(
+        pool: ThreadPoolExecutor, monkeypatch: pytest.MonkeyPatch, contended: bool) -> None:
+    """An enrollment step that ended while other model work ran: the next one waits
+    until that work is done (a rest far longer than the test); with nothing else in,
+    the steps follow each other at once."""
+    monkeypatch.setattr("agent_server.cpu.REST_FACTOR", 1000.0)
+    sched = CpuScheduler(pool, slots=2)
+    gate = threading.Event()
+    other = await _blocked(sched, gate) if contended else None
+    order: list[str] = []
+    due = sched.now() + Due.ENROLL_S
+    await sched.run(due, "enroll", _recorded(order, "step 1", time.sleep, 0.01))
+    second = asyncio.create_task(sched.run(due, "enroll", _recorded(order, "step 2", time.sleep, 0.0)))
+    await asyncio.sleep(0.1)
+    assert order == (["step 1"] if contended else ["step 1", "step 2"])
+    gate.set()
+    if other is not None:
+        await other
+    await second
+    assert order == ["step 1", "step 2"]
