@@ -2,7 +2,7 @@
 
     python bench/clone_population.py [--data ../shared/data] [--methods M1,M2] [--sentences 5]
                                      [--speakers spk0,367] [--enroll-seconds 10]
-                                     [--bases piper,auto] [--latency 2]
+                                     [--bases piper,auto] [--latency 2] [--prior old=FILE]
 
 Enrolled and judged: the eight libritts8 speakers (24 kHz) and the ten LibriSpeech
 ``test-other`` speakers (16 kHz, resampled); each gets one clip joined from its own
@@ -23,7 +23,9 @@ trains on: 18 + 51 = 69 speakers. Every output is scored by
 Piper, or a Kokoro style chosen from the clip's median F0) and converts every method from
 each (rows ``METHOD @mode``, beside the unconverted ``base @mode``), all against Piper's
 base WER; ``--latency N`` times a clone's first chunk on N sentences per speaker and mode
-(fresh readings). Female and male speakers are reported apart (libritts8's sex by the clip's median F0,
+(fresh readings). ``--prior NAME=FILE`` loads another average speaker (``voices.prior``) for
+the methods written ``METHOD~NAME`` (a prior retrained on other speakers, side by side with
+the committed one). Female and male speakers are reported apart (libritts8's sex by the clip's median F0,
 LibriSpeech's from its manifest). Speaker encoders only score; the conversion never sees
 them. Held-out embeddings, the judge's models and the clips' transcripts are cached in
 ``bench/out/population/`` (delete it after changing the data or the judges).
@@ -32,12 +34,13 @@ them. Held-out embeddings, the judge's models and the clips' transcripts are cac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pickle
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +54,7 @@ import clone_quality as cq
 import conversion_variants
 import population
 
-from voices import base_voice, loudness, synthesis
+from voices import base_voice, loudness, prior, synthesis
 from voices.profile import build_profile, speaker_embedding
 from voices.synthesis import OUTPUT_RATE, ClonedVoice, synthesize
 
@@ -92,6 +95,18 @@ def base_voice_audio(text: str, voice: str) -> np.ndarray:
             parts.append(synthesis.gap())
         parts.append(loudness.normalize_level(synthesis.base_reading(voice, piece)[0]))
     return np.concatenate(parts)
+
+
+@contextlib.contextmanager
+def average_speaker(average: prior.VoicePrior | None) -> Iterator[None]:
+    """The conversion reads ``average`` as the average speaker meanwhile (None: the committed one)."""
+    committed = prior.default
+    if average is not None:
+        prior.default = lambda: average  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        prior.default = committed  # type: ignore[assignment]
 
 
 def system_name(method: str, mode: str) -> str:
@@ -186,6 +201,7 @@ def main() -> None:
     ap.add_argument("--bases", default=base_voice.PIPER,
                     help=f"comma-separated base voice modes ({', '.join(base_voice.MODES)}): each enrolls its "
                          "own profile and converts every method (rows tagged @mode); Piper's base is the WER reference")
+    ap.add_argument("--prior", default="", help="NAME=FILE,...: other average speakers for methods METHOD~NAME")
     ap.add_argument("--json", default="", help="write every output's scores here")
     args = ap.parse_args()
     t0 = time.time()
@@ -209,7 +225,12 @@ def main() -> None:
     chosen = set(args.speakers.split(",")) - {""}
     enrolled = [j for j in judged if not chosen or j.speaker.name in chosen]
     sentences = cq.SENTENCES[: args.sentences]
-    methods = conversion_variants.parse_list(args.methods)
+    priors = {name: prior.VoicePrior.load(Path(path))
+              for name, path in (item.split("=", 1) for item in args.prior.split(",") if item)}
+    methods = {m: conversion_variants.parse(m.split("~")[0]) for m in args.methods.split(",") if m}
+    unknown = {m.split("~")[1] for m in methods if "~" in m} - set(priors)
+    if unknown:
+        raise SystemExit(f"--methods names priors not given by --prior: {', '.join(sorted(unknown))}")
     modes = [base_voice.check_mode(m) for m in args.bases.split(",") if m]
     systems = [BASE]
     for mode in modes:
@@ -257,9 +278,11 @@ def main() -> None:
             try:
                 for method, options in methods.items():
                     name = system_name(method, mode)
+                    average = priors[method.split("~")[1]] if "~" in method else None
                     for k, text in enumerate(sentences):
                         c, replayed = time.process_time(), same.replayed_cpu
-                        y = synthesize(text, ClonedVoice(profile, options))
+                        with average_speaker(average):
+                            y = synthesize(text, ClonedVoice(profile, options))
                         cpu[name][0] += time.process_time() - c + same.replayed_cpu - replayed
                         cpu[name][1] += len(y) / OUTPUT_RATE
                         outs.append((name, k, y))

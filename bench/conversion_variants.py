@@ -10,7 +10,9 @@ Grammar: ``<map>[+flag...]``; maps ``meanvar`` (mean/variance only) and ``lr[λ]
 linear map, ridge λ, 3 when omitted); flags ``warp``, ``tempo``, ``phk`` (per-phone
 correction), ``ph<N>`` (its prior, with ``phk``), ``lrh<λ>`` (the timbre band's ridge),
 ``ex<N>`` / ``exh<N>`` (caricature in percent, below / above 2.5 kHz; ``exh`` defaults to
-``ex``), ``exp`` (caricature from the average speaker), ``hyb`` (Piper's unvoiced samples).
+``ex``), ``exp`` (caricature from the average speaker), ``hyb`` (Piper's unvoiced samples),
+``nb`` / ``nb<K>`` (neighbour speakers lend the phones the clip lacks, K of them, with
+``phk``), ``nbw<N>`` (the loan's weight in percent, with ``nb``).
 The lab variants that never reached the default (exemplar maps ``knn*``, ``identity``,
 ``warp2``, ``gv``, ``gf0``, ``hq``, ``conf``, ``lv``, ``ph`` without ``phk``) are no longer in
 the code; their names are refused with a pointer to where their measurements are kept.
@@ -27,7 +29,8 @@ DEFAULT = ConversionOptions()
 PREVIOUS = replace(DEFAULT, caricature_from_average=False)
 NAMED = {"default": DEFAULT, "previous": PREVIOUS}
 REMOVED = ("knn", "identity", "warp2", "gv", "gf0", "hq", "conf", "lv")
-_FLAGS = {"warp", "tempo", "phk", "hyb", "exp"}
+_FLAGS = {"warp", "tempo", "phk", "hyb", "exp", "nb"}
+_NUMBERED = ("exh", "ex", "lrh", "nbw", "nb", "ph")
 
 
 def parse(method: str) -> ConversionOptions:
@@ -46,9 +49,9 @@ def parse(method: str) -> ConversionOptions:
         linear, ridge = True, _number(head[2:] or "3", method)
     else:
         raise ValueError(f"{method!r}: the map is meanvar or lr[λ], not {head!r}")
-    numbered = {"ex": None, "exh": None, "lrh": None, "ph": None}
+    numbered: dict[str, float | None] = dict.fromkeys(_NUMBERED)
     for flag in flags:
-        prefix = next((p for p in ("exh", "ex", "lrh", "ph") if flag.startswith(p) and flag not in _FLAGS), None)
+        prefix = next((p for p in _NUMBERED if flag.startswith(p) and flag not in _FLAGS), None)
         if prefix is None:
             if flag not in _FLAGS:
                 raise ValueError(f"{method!r}: unknown flag {flag!r}")
@@ -58,6 +61,9 @@ def parse(method: str) -> ConversionOptions:
             numbered[prefix] = _number(flag[len(prefix):], method)
     if numbered["ph"] is not None and "phk" not in flags:
         raise ValueError(f"{method!r}: ph<N> sets the prior of phk; the phone-mean variant (ph alone) is removed")
+    neighbours = "nb" in flags or numbered["nb"] is not None
+    if numbered["nbw"] is not None and not neighbours:
+        raise ValueError(f"{method!r}: nbw<N> sets the weight of nb")
     caricature = (numbered["ex"] or 0.0) / 100
     high = numbered["exh"]
     return ConversionOptions(
@@ -68,6 +74,9 @@ def parse(method: str) -> ConversionOptions:
         tempo="tempo" in flags, caricature=caricature,
         caricature_high=high / 100 if high is not None else caricature,
         caricature_from_average="exp" in flags, hybrid_unvoiced="hyb" in flags,
+        neighbour_phones=neighbours,
+        neighbour_count=int(numbered["nb"]) if numbered["nb"] is not None else DEFAULT.neighbour_count,
+        neighbour_weight=numbered["nbw"] / 100 if numbered["nbw"] is not None else DEFAULT.neighbour_weight,
     )
 
 
