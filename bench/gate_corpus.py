@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,6 +152,10 @@ class Builder:
         self.add(s, f"{tag}_clean", "clean", "ok", x)
         for d in degradations:
             getattr(self, f"_{d}")(s, tag, x, rng, r)
+        # Drawn from its own generator so the rest of the corpus stays as it was built.
+        own = np.random.default_rng(zlib.crc32(tag.encode()))
+        if own.random() < 0.5:
+            self._floor_unsteady(s, tag, x, own, r)
 
     # --- must pass: ordinary captures ---------------------------------------------------
     def _resampled(self, s, tag, x, rng, r):
@@ -168,6 +173,13 @@ class Builder:
         snr = float(rng.uniform(15.0, 30.0))
         self.add(s, f"{tag}_room{snr:.0f}", "capture", "ok", dg.peak_norm(dg.room_tone(x, r, tone, tr, snr)),
                  note=f"real room tone at {snr:.1f} dB")
+
+    def _floor_unsteady(self, s, tag, x, rng, r):
+        tone, tr = self.tones[s.half][int(rng.integers(len(self.tones[s.half])))]
+        snr = float(rng.uniform(15.0, 30.0))
+        floor = dg.unsteady_floor(tone, tr, len(x), r, rng)
+        self.add(s, f"{tag}_floor{snr:.0f}", "floor_unsteady", "ok", dg.peak_norm(dg.add_at_snr(x, floor, r, snr)),
+                 note=f"drifting room tone with breaths at {snr:.1f} dB")
 
     def _loud(self, s, tag, x, rng, r):
         self.add(s, f"{tag}_loud", "capture", "ok", dg.loud_peaks(x, rng), note="peaks at full scale")

@@ -87,6 +87,31 @@ def room_tone(x: np.ndarray, rate: int, tone: np.ndarray, tone_rate: int, snr_db
     return add_at_snr(x, t, rate, snr_db)
 
 
+def unsteady_floor(tone: np.ndarray, tone_rate: int, n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
+    """A real room floor as a close microphone hears it between words: the room tone's
+    level drifts by several dB (a random walk, smoothed over ~1 s) and breaths come every
+    1.5-3.5 s (0.25-0.6 s bursts of tilted noise rising 6-14 dB over the floor). Nothing in
+    it is voiced, so no rule may read it as a second talker."""
+    t = resample(tone, tone_rate, rate)
+    floor = np.tile(t, int(np.ceil(n / max(1, len(t)))))[:n].astype(np.float64)
+    floor /= np.sqrt(np.mean(floor**2)) + 1e-12
+    hop = max(1, rate // 10)
+    steps = np.cumsum(rng.normal(0.0, 1.2, n // hop + 2))
+    steps = np.convolve(steps - steps.mean(), np.ones(10) / 10, mode="same")
+    drift_db = np.clip(steps, -8.0, 8.0)
+    gain = 10 ** (np.interp(np.arange(n), np.arange(len(drift_db)) * hop, drift_db) / 20)
+    out = floor * gain
+    at = int(rng.uniform(0.2, 1.5) * rate)
+    while at < n:
+        m = int(rng.uniform(0.25, 0.6) * rate)
+        burst = np.diff(rng.standard_normal(m + 1)) * 0.5 + rng.standard_normal(m)  # tilted noise
+        env = np.sin(np.pi * np.arange(m) / m) ** 2 * 10 ** (rng.uniform(6.0, 14.0) / 20)
+        seg = slice(at, min(n, at + m))
+        out[seg] += (burst * env)[: seg.stop - seg.start] * gain[seg]
+        at += m + int(rng.uniform(1.5, 3.5) * rate)
+    return out.astype(np.float32)
+
+
 def loud_peaks(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Normalised into the limiter: the loudest 0.02-0.15 % of samples flattened at full scale.
 

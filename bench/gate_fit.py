@@ -20,7 +20,10 @@ folder; where two runs measured a clip, the fuller record wins). Then:
    voices/gate/thresholds.py and configs/default.toml; ``--write`` prints them.
 
 ``--recompute-dsp`` recomputes noise, level and reverb from the gate's own preprocessing
-(cached by bench/gate_cues.py), for measurements made before a DSP change.
+(cached by bench/gate_cues.py), for measurements made before a DSP change;
+``--recompute-overlap`` rescores the overlap detector with the weights in
+voices/trained/ (after ``bench/train_overlap.py``), so the slow cues (embeddings, ASR)
+measured under the previous weights need not be measured again.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.gate_cues import prepared
 from bench.gate_eval import held_out_first, load_results
-from voices.gate import GateThresholds, level, logistic, noise, reverb, vad
+from voices.gate import GateThresholds, level, logistic, noise, overlap, reverb, speakers, vad
 from voices.gate.judge import decide, scores
 
 _WORD = re.compile(r"[A-Za-z']+")
@@ -58,7 +61,7 @@ def _tokens_per_word(words: list[str]) -> float:
     return len(tok.ids) / len(words)
 
 
-def rows_with_measurements(corpus: Path, recompute_dsp: bool = False) -> list[dict]:
+def rows_with_measurements(corpus: Path, recompute_dsp: bool = False, recompute_overlap: bool = False) -> list[dict]:
     with open(corpus / "labels.tsv") as fh:
         labels = {r["file"]: r for r in csv.DictReader(fh, delimiter="\t")}
     measured: dict[str, dict] = {}
@@ -90,6 +93,13 @@ def rows_with_measurements(corpus: Path, recompute_dsp: bool = False) -> list[di
                 rv = reverb.measure(x16)
                 q["reverb_c50_db"], q["reverb_t60_s"] = round(rv.c50_db, 1), round(rv.t60_s, 2)
                 q["span_s"] = round(s[-1][1] - s[0][0], 2)
+        if recompute_overlap and q.get("overlap_score") is not None:
+            x16 = x16 if x16 is not None else prepared(corpus / name)
+            if x16 is not None:
+                if name not in segs:
+                    segs[name] = vad.measure(x16).segments
+                s = [tuple(p) for p in segs[name]]
+                q["overlap_score"] = round(overlap.measure(speakers.speech_only(x16, s)), 3)
         if q.get("asr_avg_logprob") is not None:
             words = _WORD.findall(r.get("transcript", ""))
             if q.get("asr_words_per_s") is None:
@@ -97,7 +107,7 @@ def rows_with_measurements(corpus: Path, recompute_dsp: bool = False) -> list[di
             if q.get("asr_tokens_per_word") is None:
                 q["asr_tokens_per_word"] = round(_tokens_per_word(words), 3)
         out.append({**row, "quality": q, "old_got": r.get("got", "")})
-    if recompute_dsp:
+    if recompute_dsp or recompute_overlap:
         seg_path.write_text(json.dumps(segs))
     return out
 
@@ -213,10 +223,12 @@ def main() -> None:
                     help="write the fitted model numbers into voices/gate/thresholds.py and configs/default.toml")
     ap.add_argument("--recompute-dsp", action="store_true",
                     help="recompute noise, level and reverb with the current code (VAD cached in segments.json)")
+    ap.add_argument("--recompute-overlap", action="store_true",
+                    help="rescore the overlap detector with the committed weights (after retraining it)")
     ap.add_argument("--no-fit", action="store_true", help="use the two-voice model in the code as it is")
     ap.add_argument("--set", nargs="*", default=[], help="key=value thresholds to try")
     args = ap.parse_args()
-    rows = rows_with_measurements(args.corpus, args.recompute_dsp)
+    rows = rows_with_measurements(args.corpus, args.recompute_dsp, args.recompute_overlap)
     th = GateThresholds(**{k: float(v) for k, v in (s.split("=") for s in args.set)})
     if not args.no_fit:
         th = fit_models(rows, th)

@@ -5,7 +5,8 @@ Usage: python bench/train_overlap.py [--shared ../shared/data] [--examples 24000
 Only the gate corpus's tuning half A (``bench/gate_corpus.split``) is read for training:
 one-second windows of one real person's speech against the same person with another
 half-A person talking over them at 0 to -10 dB, both through the same ordinary captures
-(real room tone, pink noise, small rooms). Held-out half B is then scored the same way
+(real room tone, steady or drifting with breaths as close microphones hear it, pink
+noise, small rooms). Held-out half B is then scored the same way
 and printed first: window AUC, and the clip score (voices.gate.overlap.measure) of clean,
 captured and overlapped clips of speakers the network never heard. The weights go to
 voices/trained/overlap_detector.npz.
@@ -46,11 +47,15 @@ def capture(x: np.ndarray, rng: np.random.Generator, tones: list[tuple[np.ndarra
     if rng.random() < 0.3:
         x = dg.reverberate(x, RATE, float(rng.uniform(0.2, 0.6)), float(rng.uniform(0.0, 6.0)), rng)[: len(x)]
     u = rng.random()
-    if u < 0.35 and tones:
+    if u < 0.25 and tones:
         tone, tr = tones[int(rng.integers(len(tones)))]
-        x = dg.room_tone(x, RATE, tone, tr, float(rng.uniform(15.0, 35.0)))
-    elif u < 0.6:
-        x = dg.add_at_snr(x, dg.pink(len(x), rng), RATE, float(rng.uniform(20.0, 40.0)))
+        x = dg.room_tone(x, RATE, tone, tr, float(rng.uniform(12.0, 35.0)))
+    elif u < 0.5 and tones:
+        tone, tr = tones[int(rng.integers(len(tones)))]
+        floor = dg.unsteady_floor(tone, tr, len(x), RATE, rng)
+        x = dg.add_at_snr(x, floor, RATE, float(rng.uniform(10.0, 30.0)))
+    elif u < 0.7:
+        x = dg.add_at_snr(x, dg.pink(len(x), rng), RATE, float(rng.uniform(15.0, 40.0)))
     return x
 
 
@@ -133,6 +138,9 @@ def clip_scores(people: list[Speaker], by_half: list[Speaker], tones: list[tuple
         variants = {"clean": x}
         tone, tr = tones[int(rng.integers(len(tones)))]
         variants["room tone 15-30 dB"] = dg.room_tone(x, r, tone, tr, float(rng.uniform(15, 30)))
+        tone, tr = tones[int(rng.integers(len(tones)))]
+        floor = dg.unsteady_floor(tone, tr, len(x), r, rng)
+        variants["drifting floor, breaths, 12-20 dB"] = dg.add_at_snr(x, floor, r, float(rng.uniform(12, 20)))
         variants["RT60 0.35 s"] = dg.reverberate(x, r, 0.35, 1.0, rng)
         for cover in (1.0, 0.6):
             n = int(cover * len(x))
