@@ -58,7 +58,8 @@ class ConversionOptions:
     """Phones the clip lacks borrow the per-phone correction of the corpus speakers
     acoustically nearest the clip (``voices.neighbours``: envelope and F0 statistics,
     learned from LibriSpeech speakers, below 8 kHz), and a phone it holds is shrunk
-    toward that loan instead of toward nothing. Needs ``phone_correction``."""
+    toward that loan instead of toward nothing. Needs ``phone_correction``. Off: on held-out
+    speakers it identified no more and cost a little WER (docs/synthesis_bench.md)."""
 
     neighbour_count: int = 64
     """How many nearest corpus speakers lend (their count-weighted mean)."""
