@@ -84,10 +84,10 @@ class SpeechClock:
     the first chunk is due shortly after the request; later ones when the audio
     already sent would have played out, with the grace an HTTP client's buffer gives."""
 
-    def __init__(self, sched: CpuScheduler, tenant: str | None = None) -> None:
+    def __init__(self, sched: CpuScheduler, tenant: str | None = None, asked: float | None = None) -> None:
         self.sched = sched
         self.tenant = tenant
-        self.asked = sched.now()
+        self.asked = sched.now() if asked is None else asked  # a wait in the tenant's queue counts
         self.first_at: float | None = None
         self.sent_s = 0.0
 

@@ -47,6 +47,7 @@ def _parse(body: dict[str, Any], max_chars: int) -> SpeechRequest:
 
 async def speech(request: Request) -> Response:
     ctx = ctx_of(request)
+    asked = ctx.sched.now()  # the first chunk is due relative to this, however long the tenant's queue
     who = await principal(request, "audio:speech")
     req = _parse(await json_body(request), ctx.settings.limits.max_speech_chars)
     text, voice_id, fmt, stream = req.input, req.voice, req.response_format or "wav", req.stream
@@ -61,18 +62,18 @@ async def speech(request: Request) -> Response:
     # From here the work is the tenant's queue place, then synthesis: the client leaving
     # cancels it at once, so an abandoned request costs no sentence after it left (an
     # unstreamed one nobody would receive, a queued one whose turn comes later).
-    return await while_connected(request, _speak(ctx, who.tenant, pieces, voice, speed, fmt, stream))
+    return await while_connected(request, _speak(ctx, who.tenant, pieces, voice, speed, fmt, stream, asked))
 
 
 async def _speak(ctx: ServerContext, tenant: str, pieces: list[tuple[int, str]],
-                 voice: ResolvedVoice, speed: float, fmt: str, stream: bool) -> Response:
+                 voice: ResolvedVoice, speed: float, fmt: str, stream: bool, asked: float) -> Response:
     lim = ctx.settings.limits
     lease = await ctx.limiter.acquire_queued(
             "speech_limit", tenant, lim.speech_in_flight_per_tenant, lim.speech_queue_per_tenant,
             lim.speech_queue_timeout_s,
             f"This tenant has {lim.speech_in_flight_per_tenant} speech requests synthesising and "
             f"{lim.speech_queue_per_tenant} waiting (its limits); retry after the Retry-After seconds.")
-    clock = SpeechClock(ctx.sched, tenant)
+    clock = SpeechClock(ctx.sched, tenant, asked)
     chunks = speak(pieces, voice.clone, speed, clock.run)
     try:
         return await _answer(ctx, clock, chunks, voice.id, fmt, stream, lease)
