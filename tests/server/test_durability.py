@@ -49,7 +49,8 @@ def test_pending_voices_are_reprocessed_after_restart(tmp_path, speech_wav: byte
 def test_two_processes_share_tenants_through_redis(tmp_path, speech_wav: bytes) -> None:
     require_redis()
     flush_redis()
-    env = {"REDIS_URL": REDIS_TEST_URL}
+    # A small client-secret budget, to see that both processes spend the same one.
+    env = {"REDIS_URL": REDIS_TEST_URL, "AGENT_SERVER_LIMITS__CLIENT_SECRETS_PER_KEY_PER_MIN": "3"}
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     a = start_server(tmp_path / "a", env)
@@ -74,6 +75,13 @@ def test_two_processes_share_tenants_through_redis(tmp_path, speech_wav: bytes) 
         for s in (a, b):
             got = httpx.get(f"{s.base_url}/v1/voice/clones", headers={"Authorization": f"Bearer {other}"})
             assert got.status_code == 200 and got.json()["data"] == []
+        # Limits live in Redis: the key's three client secrets a minute are three over
+        # both processes, not three on each.
+        agent = httpx.post(f"{a.base_url}/v1/agents", headers=h, json={"name": "shared"}).json()["id"]
+        minted = [httpx.post(f"{s.base_url}/v1/realtime/client_secrets", headers=h, json={"agent": agent})
+                  for s in (a, b, a, b)]
+        assert [r.status_code for r in minted] == [200, 200, 200, 429]
+        assert minted[3].json()["error"]["code"] == "client_secret_limit" and "retry-after" in minted[3].headers
     finally:
         stop_server(a)
         stop_server(b)

@@ -99,6 +99,28 @@ async def test_sessions_per_tenant(srv: Server) -> None:
         pytest.fail("the tenant's session slots were not given back")
 
 
+async def test_sessions_per_process(srv: Server) -> None:
+    """Past ``max_realtime_sessions`` (5 here) this process refuses the next session of
+    a tenant that is within its own cap of 2."""
+    tenants = [srv.new_key(f"crowd{i}", ["realtime", "agents:write"]) for i in range(4)]
+    agents = [srv.agent(k) for k in tenants]
+    free = LIMITS["max_realtime_sessions"] - srv.sessions
+    clients: list[Client] = []
+    try:
+        for i in range(free):
+            c = await _open(srv, agents[i // 2], tenants[i // 2])
+            assert isinstance(c, Client), c
+            clients.append(c)
+        fresh = len(tenants) - 1  # has opened nothing yet
+        extra = await _open(srv, agents[fresh], tenants[fresh])
+        if isinstance(extra, Client):
+            clients.append(extra)
+        assert extra == 429
+    finally:
+        for c in clients:
+            await c.ws.close()
+
+
 def test_webrtc_peer_that_never_connects_gives_its_slot_back(srv: Server) -> None:
     from bench.load import sdp_offer_without_candidates  # the attack bench/load.py runs
 
