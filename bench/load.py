@@ -197,7 +197,11 @@ async def honest_enrollment(rr: RoundRobin, key: str, wav: bytes, out: dict[str,
         vid = r.json()["id"]
         while True:
             await asyncio.sleep(0.5)
-            doc = (await rr.request("GET", f"/v1/voice/clones/{vid}", key)).json()
+            got = await rr.request("GET", f"/v1/voice/clones/{vid}", key)
+            if got.status_code in (429, 503):  # retried, as the SDK does
+                RETRIED["enrollment"][f"{got.status_code} {got.json()['error']['code']} (polling)"] += 1
+                continue
+            doc = got.json()
             if doc["status"] != "pending":
                 break
         if doc["status"] != "ready":
@@ -460,7 +464,11 @@ async def main_async(args: argparse.Namespace) -> None:
             for proc, _ in procs:
                 proc.send_signal(signal.SIGTERM)
             for proc, _ in procs:
-                proc.wait(20)
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:  # a model call still running on a loaded machine
+                    proc.kill()
+                    proc.wait(20)
             redis.kill()
 
 
