@@ -68,8 +68,8 @@ class GateThresholds:
     two_voice_scale: tuple[float, ...] = (0.0793, 13.8739, 12.4078, 0.425, 0.4891, 0.3275, 0.1614, 0.0278)
     # Not English (logistic.py): the same kind of score over tiny.en's cues; the clip's
     # language_confidence is 1 minus it, and below min_english_confidence it fails.
-    foreign_weights: tuple[float, ...] = (-2.8357, -1.4422, 0.5233, -0.0774, 0.7475)
-    foreign_bias: float = -4.8349
-    foreign_mean: tuple[float, ...] = (-0.4412, -0.4615, 1.346, 3.1043, 1.1255)
-    foreign_scale: tuple[float, ...] = (0.425, 0.4891, 0.5917, 0.7149, 0.3275)
-    min_english_confidence: float = 0.319
+    foreign_weights: tuple[float, ...] = (-2.0751, -1.7933, 0.5009, 0.8168, 1.1226)
+    foreign_bias: float = -5.1795
+    foreign_mean: tuple[float, ...] = (-0.436, -0.4523, 1.3568, 3.1582, 1.1188)
+    foreign_scale: tuple[float, ...] = (0.3915, 0.4753, 0.7608, 1.1479, 0.2847)
+    min_english_confidence: float = 0.369
