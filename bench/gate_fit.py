@@ -73,6 +73,13 @@ def rows_with_measurements(corpus: Path, recompute_dsp: bool = False, recompute_
                 measured[r["file"]] = r
     seg_path = corpus / "segments.json"
     segs: dict[str, list] = json.loads(seg_path.read_text()) if seg_path.exists() else {}
+
+    def segments(name: str, x16: np.ndarray) -> list[tuple[float, float]]:
+        """The clip's VAD segments, measured once and cached in segments.json."""
+        if name not in segs:
+            segs[name] = vad.measure(x16).segments
+        return [tuple(p) for p in segs[name]]  # type: ignore[misc]
+
     out = []
     for name, row in labels.items():
         r = measured.get(name)
@@ -81,9 +88,7 @@ def rows_with_measurements(corpus: Path, recompute_dsp: bool = False, recompute_
         q = dict(r.get("quality") or {})
         x16 = prepared(corpus / name) if q.get("speech_s") and recompute_dsp else None
         if x16 is not None and q.get("span_s", 1) is not None:
-            if name not in segs:
-                segs[name] = vad.measure(x16).segments
-            s = [tuple(p) for p in segs[name]]
+            s = segments(name, x16)
             if s:
                 nz = noise.measure(x16, s)
                 q["snr_db"], q["wada_snr_db"] = round(nz.snr_db, 1), round(nz.wada_snr_db, 1)
@@ -96,10 +101,7 @@ def rows_with_measurements(corpus: Path, recompute_dsp: bool = False, recompute_
         if recompute_overlap and q.get("overlap_score") is not None:
             x16 = x16 if x16 is not None else prepared(corpus / name)
             if x16 is not None:
-                if name not in segs:
-                    segs[name] = vad.measure(x16).segments
-                s = [tuple(p) for p in segs[name]]
-                q["overlap_score"] = round(overlap.measure(speakers.speech_only(x16, s)), 3)
+                q["overlap_score"] = round(overlap.measure(speakers.speech_only(x16, segments(name, x16))), 3)
         if q.get("asr_avg_logprob") is not None:
             words = _WORD.findall(r.get("transcript", ""))
             if q.get("asr_words_per_s") is None:
