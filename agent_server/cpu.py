@@ -72,7 +72,8 @@ speech chunk and first byte shared one. After a step that ends with other model 
 running or waiting (with an earlier deadline), the next enrollment step waits
 :data:`REST_FACTOR` times that step's length, or until no such work is left, whichever
 comes first: under load an enrollment holds a thread about half the time, on an idle
-server it never waits.
+server it never waits. The work of a tenant over its share does not count as other
+work here: otherwise one client flooding speech keeps every honest clip resting.
 
 A cancelled caller (barge-in, a discarded speculative reply, a client that left)
 leaves the queue at once; a job already running can't be interrupted, so its slot is
@@ -192,7 +193,7 @@ class CpuScheduler:
         self._busy = 0
         self._background = 0
         self._light = 0
-        self._resting_running = 0
+        self._running_jobs: set[_Job] = set()
         self._rest_until = 0.0
 
     @staticmethod
@@ -219,11 +220,19 @@ class CpuScheduler:
         return waiting or self._busy - self._background >= self.slots
 
     def _contended(self, job: _Job) -> bool:
-        """Other model work running, or waiting with an earlier deadline than ``job``'s."""
-        if self._busy - self._resting_running > 0:
+        """Other model work running, or waiting with an earlier deadline than ``job``'s;
+        the work of a tenant over its share does not count: an abuser's admitted speech
+        must not keep every honest clip resting."""
+        now = self.now()
+        active = self._active()
+
+        def counts(other: _Job) -> bool:
+            return not (self._metered(other) and self._usage.over_share(other.tenant, now, active))  # type: ignore[arg-type]
+
+        if any(j.kind not in RESTING_KINDS and not j.light and counts(j) for j in self._running_jobs):
             return True
         return any(not j.ready.done() and not j.light and j.kind not in RESTING_KINDS and j.deadline < job.deadline
-                   for j in self._waiting)
+                   and counts(j) for j in self._waiting)
 
     def _admissible(self, job: _Job, now: float) -> bool:
         if job.light:
@@ -304,7 +313,7 @@ class CpuScheduler:
             else:
                 job.background = job.deadline - now > URGENT_S
                 self._busy += 1
-                self._resting_running += job.kind in RESTING_KINDS
+                self._running_jobs.add(job)
                 self._background += job.background
             if not job.demoted:  # the lane is outside the slots and their per-kind limits
                 self._running[job.kind] = self._running.get(job.kind, 0) + 1
@@ -320,11 +329,10 @@ class CpuScheduler:
         else:
             self._busy -= 1
             self._background -= job.background
-            if job.kind in RESTING_KINDS:
-                self._resting_running -= 1
-                if self._contended(job):
-                    now = self.now()
-                    self._rest_until = max(self._rest_until, now + REST_FACTOR * (now - job.started))
+            self._running_jobs.discard(job)
+            if job.kind in RESTING_KINDS and self._contended(job):
+                now = self.now()
+                self._rest_until = max(self._rest_until, now + REST_FACTOR * (now - job.started))
         if not job.demoted:
             self._running[job.kind] -= 1
         if job.tenant is not None:

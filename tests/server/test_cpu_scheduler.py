@@ -401,6 +401,31 @@ async def test_enrollment_rests_between_steps_while_other_work_is_in(
     assert order == ["step 1", "step 2"]
 
 
+async def test_an_abusers_work_does_not_keep_enrollment_resting(
+        pool: ThreadPoolExecutor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tenant over its share (here: it just used the CPU alone) is running a job when
+    an honest tenant's enrollment step ends: the next step follows at once. Realtime
+    work (no tenant) running in its place keeps the rest (the test above)."""
+    monkeypatch.setattr("agent_server.cpu.REST_FACTOR", 1000.0)
+    sched = CpuScheduler(pool, slots=2)
+    await sched.run(sched.now(), "tts", time.sleep, 0.3, tenant="abuser")
+    gate = threading.Event()
+    abuser = asyncio.create_task(sched.run(0.0, "tts", gate.wait, tenant="abuser"))
+    await asyncio.sleep(0.05)
+    order: list[str] = []
+    due = sched.now() + Due.ENROLL_S
+    try:
+        await sched.run(due, "enroll", _recorded(order, "step 1", time.sleep, 0.01), tenant="honest")
+        second = asyncio.create_task(sched.run(due, "enroll", _recorded(order, "step 2", time.sleep, 0.0),
+                                               tenant="honest"))
+        await asyncio.sleep(0.1)
+        assert order == ["step 1", "step 2"]
+    finally:
+        gate.set()
+    await abuser
+    await second
+
+
 def _where() -> tuple[str, int]:
     return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
