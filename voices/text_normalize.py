@@ -11,7 +11,6 @@ the first piece is kept short (cut at a clause boundary) so the first audio leav
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 
 from num2words import num2words
@@ -48,82 +47,91 @@ _SYMBOLS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "#": " nu
             "°": " degrees ", "×": " times ", "~": " about "}
 
 
-# Characters of words the current normalize() call (in this thread) may still spell out.
-# Every spelled number ends up whole in the result (later passes only touch digits,
-# symbols and runs of spaces), so once the words alone pass the limit the input is
-# refused there: a number bomb costs the first ~8,000 characters of its words, not all
-# ~40,000 (num2words is pure Python, ~60 ms for 4096 characters of long numbers).
-_budget = threading.local()
-
-
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-def _words(n: int | float, to: str = "cardinal") -> str:
-    return _spend(num2words(n, to=to, lang="en").replace("-", " ").replace(",", ""))
+class _Speller:
+    """Spells numbers out for one :func:`normalize` call, counting the characters of
+    words it may still produce. Every spelled number ends up whole in the result (later
+    passes only touch digits, symbols and runs of spaces), so once the words alone pass
+    the limit the input is refused there: a number bomb costs the first ~8,000
+    characters of its words, not all ~40,000 (num2words is pure Python, ~60 ms for 4096
+    characters of long numbers)."""
 
+    def __init__(self, limit: int) -> None:
+        self.left = limit
 
-def _spend(words: str) -> str:
-    left = getattr(_budget, "left", None)
-    if left is not None:
-        _budget.left = left - len(words)
-        if _budget.left < 0:
+    def words(self, n: int | float, to: str = "cardinal") -> str:
+        return self.spend(num2words(n, to=to, lang="en").replace("-", " ").replace(",", ""))
+
+    def spend(self, words: str) -> str:
+        self.left -= len(words)
+        if self.left < 0:
             raise SpokenTooLongError(
                 f"the input reads as more than {MAX_SPOKEN_CHARS} characters once numbers are spelled out: "
                 "split it into several requests")
-    return words
+        return words
 
+    def money(self, m: re.Match[str]) -> str:
+        one, many, sub_one, sub_many = _CURRENCIES[m.group("cur")]
+        whole = int(m.group("int").replace(",", ""))
+        frac = m.group("frac")
+        scale = m.group("scale")
+        if scale:
+            value = m.group("int").replace(",", "") + (("." + frac) if frac else "")
+            return f"{self.number_text(value)} {scale} {many}"
+        parts = [f"{self.words(whole)} {one if whole == 1 else many}"] if whole or not frac else []
+        if frac:
+            cents = int((frac + "0")[:2])
+            if cents:
+                parts.append(f"{self.words(cents)} {sub_one if cents == 1 else sub_many}")
+        return " and ".join(parts) if parts else f"zero {many}"
 
-def _money(m: re.Match[str]) -> str:
-    one, many, sub_one, sub_many = _CURRENCIES[m.group("cur")]
-    whole = int(m.group("int").replace(",", ""))
-    frac = m.group("frac")
-    scale = m.group("scale")
-    if scale:
-        value = m.group("int").replace(",", "") + (("." + frac) if frac else "")
-        return f"{_number_text(value)} {scale} {many}"
-    parts = [f"{_words(whole)} {one if whole == 1 else many}"] if whole or not frac else []
-    if frac:
-        cents = int((frac + "0")[:2])
-        if cents:
-            parts.append(f"{_words(cents)} {sub_one if cents == 1 else sub_many}")
-    return " and ".join(parts) if parts else f"zero {many}"
+    def clock(self, m: re.Match[str]) -> str:
+        hour = int(m.group("h"))
+        minute = int(m.group("m") or 0)
+        text = self.words(hour)
+        if minute:
+            text += (" oh " if minute < 10 else " ") + self.words(minute)
+        elif not m.group("ampm"):
+            text += " o'clock"
+        ampm = m.group("ampm")
+        if ampm:
+            text += " " + " ".join(ampm.replace(".", "").upper())
+            # "at 2 p.m." ends a sentence: keep the period the pattern swallowed.
+            rest = m.string[m.end():]
+            if ampm.endswith(".") and (not rest.strip() or re.match(r"\s+[A-Z]", rest)):
+                text += "."
+        return text
 
+    def number_text(self, raw: str) -> str:
+        raw = raw.replace(",", "")
+        if "." in raw:
+            whole, frac = raw.split(".", 1)
+            head = self.words(int(whole)) if whole else "zero"
+            return head + " point " + " ".join(self.words(int(d)) for d in frac)
+        return self.words(int(raw))
 
-def _clock(m: re.Match[str]) -> str:
-    hour = int(m.group("h"))
-    minute = int(m.group("m") or 0)
-    text = _words(hour)
-    if minute:
-        text += (" oh " if minute < 10 else " ") + _words(minute)
-    elif not m.group("ampm"):
-        text += " o'clock"
-    ampm = m.group("ampm")
-    if ampm:
-        text += " " + " ".join(ampm.replace(".", "").upper())
-        # "at 2 p.m." ends a sentence: keep the period the pattern swallowed.
-        rest = m.string[m.end():]
-        if ampm.endswith(".") and (not rest.strip() or re.match(r"\s+[A-Z]", rest)):
-            text += "."
-    return text
+    def number(self, raw: str) -> str:
+        plain = raw.replace(",", "")
+        if "," not in raw and "." not in raw and len(plain) == 4 and 1100 <= int(plain) <= 2099:
+            return self.words(int(plain), "year")
+        if len(plain.split(".")[0]) > 15:  # an id or a phone number: read digit by digit
+            return self.spend(" ".join(_DIGITS[int(d)] if d.isdigit() else "point" for d in plain))
+        return self.number_text(raw)
 
+    def padded_number(self, m: re.Match[str]) -> str:
+        """A number's words, kept apart from letters it touches ("mp3", "1e5x"): glued on,
+        "1e5" would read "oneefive"."""
+        words = self.number(("0" if m.group(0).startswith(".") else "") + m.group(0))
+        before = m.string[m.start() - 1] if m.start() > 0 else ""
+        after = m.string[m.end()] if m.end() < len(m.string) else ""
+        return (" " if before.isalpha() else "") + words + (" " if after.isalpha() else "")
 
-def _number_text(raw: str) -> str:
-    raw = raw.replace(",", "")
-    if "." in raw:
-        whole, frac = raw.split(".", 1)
-        head = _words(int(whole)) if whole else "zero"
-        return head + " point " + " ".join(_words(int(d)) for d in frac)
-    return _words(int(raw))
-
-
-def _number(raw: str) -> str:
-    plain = raw.replace(",", "")
-    if "," not in raw and "." not in raw and len(plain) == 4 and 1100 <= int(plain) <= 2099:
-        return _words(int(plain), "year")
-    if len(plain.split(".")[0]) > 15:  # an id or a phone number: read digit by digit
-        return _spend(" ".join(_DIGITS[int(d)] if d.isdigit() else "point" for d in plain))
-    return _number_text(raw)
+    def scientific(self, m: re.Match[str]) -> str:
+        """``1e308`` is "one times ten to the power of three hundred and eight", not a word."""
+        sign = "minus " if m.group(2) == "-" else ""
+        return f"{self.number_text(m.group(1))} times ten to the power of {sign}{self.words(int(m.group(3)))}"
 
 
 def _strip_unspeakable(text: str) -> str:
@@ -154,14 +162,10 @@ def normalize(text: str) -> str:
     """
     if len(text) > MAX_CHARS:
         raise ValueError(f"the input is {len(text)} characters; the limit is {MAX_CHARS}")
-    _budget.left = MAX_SPOKEN_CHARS
-    try:
-        return _expand(text)
-    finally:
-        _budget.left = None
+    return _expand(text, _Speller(MAX_SPOKEN_CHARS))
 
 
-def _expand(text: str) -> str:
+def _expand(text: str, speller: _Speller) -> str:
     text = unicodedata.normalize("NFKC", _strip_unspeakable(text))
     if not any(ch.isalnum() for ch in text):
         raise NothingToSpeakError(
@@ -178,15 +182,15 @@ def _expand(text: str) -> str:
     )
     text = re.sub(
         r"(?P<cur>[$€£])\s?(?P<int>\d[\d,]*)(?:\.(?P<frac>\d+))?(?:\s?(?P<scale>million|billion|thousand|trillion)\b)?",
-        _money, text,
+        speller.money, text,
     )
     text = re.sub(
         r"\b(?P<h>[01]?\d|2[0-3])(?::(?P<m>[0-5]\d))?\s?(?P<ampm>[ap]\.?m\b\.?)",
-        _clock, text, flags=re.IGNORECASE,
+        speller.clock, text, flags=re.IGNORECASE,
     )
-    text = re.sub(r"\b(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)\b(?P<ampm>)", _clock, text)
+    text = re.sub(r"\b(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)\b(?P<ampm>)", speller.clock, text)
     text = re.sub(
-        r"\b(\d+)(st|nd|rd|th)\b", lambda m: _words(int(m.group(1)), "ordinal"), text,
+        r"\b(\d+)(st|nd|rd|th)\b", lambda m: speller.words(int(m.group(1)), "ordinal"), text,
         flags=re.IGNORECASE,
     )
     text = re.sub(r"(\d)\s?%", r"\1 percent", text)
@@ -195,14 +199,14 @@ def _expand(text: str) -> str:
             text = re.sub(rf"(\d)\s?{re.escape(unit)}\b", rf"\1 {word}", text)
     text = re.sub(
         r"(?<![\d-])(?:\(?\d{3}\)?[-. ])?\d{3}-\d{4}\b",
-        lambda m: ", ".join(" ".join(_words(int(d)) for d in g) for g in re.findall(r"\d+", m.group(0))),
+        lambda m: ", ".join(" ".join(speller.words(int(d)) for d in g) for g in re.findall(r"\d+", m.group(0))),
         text,
     )
     text = re.sub(r"(?<=\d)-(?=\d)", " to ", text)
-    text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})\b", _scientific, text)
+    text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})\b", speller.scientific, text)
     text = re.sub(
         r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<!\w)\.\d+",
-        _padded_number,
+        speller.padded_number,
         text,
     )
     for sym, word in _SYMBOLS.items():
@@ -215,21 +219,6 @@ def _expand(text: str) -> str:
             f"the input reads as {len(text)} characters once numbers and symbols are spelled out; "
             f"the limit is {MAX_SPOKEN_CHARS}: split it into several requests")
     return text
-
-
-def _padded_number(m: re.Match[str]) -> str:
-    """A number's words, kept apart from letters it touches ("mp3", "1e5x"): glued on,
-    "1e5" would read "oneefive"."""
-    words = _number(("0" if m.group(0).startswith(".") else "") + m.group(0))
-    before = m.string[m.start() - 1] if m.start() > 0 else ""
-    after = m.string[m.end()] if m.end() < len(m.string) else ""
-    return (" " if before.isalpha() else "") + words + (" " if after.isalpha() else "")
-
-
-def _scientific(m: re.Match[str]) -> str:
-    """``1e308`` is "one times ten to the power of three hundred and eight", not a word."""
-    sign = "minus " if m.group(2) == "-" else ""
-    return f"{_number_text(m.group(1))} times ten to the power of {sign}{_words(int(m.group(3)))}"
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
