@@ -107,7 +107,8 @@ async def authenticate(conn: HTTPConnection, store: Store, secret: str | None = 
     digest = hash_key(secret or bearer(conn) or "")
     wait = limiter.refused("key_rate_limit", digest)
     if wait is not None:
-        raise TooManyRequests(message, code="key_rate_limit", retry_after=wait)
+        raise TooManyRequests(message, code="key_rate_limit",
+                              retry_after=await limiter.refusing("key_rate_limit", (digest,), wait))
     try:
         who = await _authenticate(conn, store, secret)
     except Unauthorized:

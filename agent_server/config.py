@@ -35,6 +35,9 @@ class LimitSettings:
     requests_per_key_per_s: int = 50
     failed_auth_per_address_per_min: int = 100
     client_secrets_per_key_per_min: int = 30
+    # A client refused again while a rate refusal still holds is answered this much
+    # later (at most its Retry-After); 0 answers at once.
+    repeat_refusal_delay_s: float = 1.0
     # Concurrency; 0 turns one off. Per tenant: shared by every process on one Redis.
     max_realtime_sessions_per_tenant: int = 16
     speech_in_flight_per_tenant: int = 4

@@ -16,7 +16,13 @@ Every refusal is :class:`~agent_server.errors.TooManyRequests`: 429, the limit's
 as the code, and ``Retry-After``. A process remembers each rate refusal until the
 moment it named, and refuses the same client again from memory until then: a flood of
 refused requests (hundreds a second from one key or address) then costs no Redis round
-trips and no key lookup, only the answer.
+trips and no key lookup, only the answer. Even that answer costs the server CPU (a
+flood on one key was measured at ~800 requests a second from one client, each HTTP
+exchange ~0.5 ms of the server's time), so a client refused again before the
+Retry-After it was last given gets its refusal ``limits.repeat_refusal_delay_s`` late
+(at most that Retry-After): a client that waits for its answers before asking again (as
+most do) then asks at most once per that delay per connection, and one that honours
+Retry-After never meets the delay.
 """
 
 from __future__ import annotations
@@ -129,6 +135,8 @@ class Limiter:
         self.rates = SlidingWindowCounterRateLimiter(storage)
         self._items: dict[str, RateLimitItem] = {}
         self._refused: dict[tuple[str, str], float] = {}  # (code, ident) -> refused until (time.time())
+        self._told: dict[tuple[str, str], float] = {}  # (code, ident) -> the Retry-After last given, as a time
+        self.repeat_delay_s = settings.limits.repeat_refusal_delay_s
 
     def _item(self, spec: str) -> RateLimitItem:
         if spec not in self._items:
@@ -147,6 +155,22 @@ class Limiter:
             return None
         return _retry_after(until)
 
+    async def refusing(self, code: str, idents: tuple[str, ...], wait: float) -> float:
+        """A refusal about to be answered with Retry-After ``wait``: to a client that
+        was told to wait and asks again before that time, it is answered
+        :attr:`repeat_delay_s` late (never past ``wait``). Returns the wait left."""
+        now = time.time()
+        if self.repeat_delay_s > 0 and any(self._told.get((code, i), 0.0) > now for i in idents):
+            slept = min(self.repeat_delay_s, wait)
+            await asyncio.sleep(slept)
+            wait = max(1.0, wait - slept)
+        if len(self._told) >= REMEMBERED_MAX:
+            now = time.time()
+            self._told = {k: t for k, t in self._told.items() if t > now}
+        for ident in idents:
+            self._told[(code, ident)] = time.time() + wait
+        return wait
+
     def _remember(self, code: str, idents: tuple[str, ...], until: float) -> None:
         if len(self._refused) >= REMEMBERED_MAX:
             now = time.time()
@@ -161,29 +185,30 @@ class Limiter:
         the limit off."""
         if amount <= 0:
             return
+        idents = (ident,) if also is None else (ident, also)
         wait = self.refused(code, ident)
         if wait is None:
             item = self._item(f"{amount}/{per}")
             if await self.rates.hit(item, code, ident):
                 return
             until = (await self.rates.get_window_stats(item, code, ident)).reset_time
-            self._remember(code, (ident,) if also is None else (ident, also), until)
+            self._remember(code, idents, until)
             wait = _retry_after(until)
-        raise TooManyRequests(message, code=code, retry_after=wait)
+        raise TooManyRequests(message, code=code, retry_after=await self.refusing(code, idents, wait))
 
     async def over(self, code: str, amount: int, per: str, ident: str) -> float | None:
         """Seconds until ``ident`` may try again, if its budget is spent (None if not)."""
         if amount <= 0:
             return None
         wait = self.refused(code, ident)
-        if wait is not None:
-            return wait
-        item = self._item(f"{amount}/{per}")
-        if await self.rates.test(item, code, ident):
-            return None
-        until = (await self.rates.get_window_stats(item, code, ident)).reset_time
-        self._remember(code, (ident,), until)
-        return _retry_after(until)
+        if wait is None:
+            item = self._item(f"{amount}/{per}")
+            if await self.rates.test(item, code, ident):
+                return None
+            until = (await self.rates.get_window_stats(item, code, ident)).reset_time
+            self._remember(code, (ident,), until)
+            wait = _retry_after(until)
+        return await self.refusing(code, (ident,), wait)
 
     async def count_only(self, code: str, amount: int, per: str, ident: str) -> None:
         """Count an event without refusing anything (failed auth: the refusal comes
