@@ -64,6 +64,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# The servers run the code of the tree this script is in: ``python -m`` puts the current
+# directory first on the path, so without this a bench started elsewhere measures that
+# directory's code whatever PYTHONPATH says.
+TREE = Path(__file__).resolve().parents[1]
+
 def start_redis(port: int, where: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
                              "--dir", where], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -78,7 +83,7 @@ def start_server(redis_url: str, data_dir: str, log: Path,
     env.update({"REDIS_URL": redis_url, "AGENT_SERVER_DATA_DIR": data_dir,
                 "AGENT_SERVER_WORKER__POLL_INTERVAL_S": "0.2", **extra})
     proc = subprocess.Popen([sys.executable, "-m", "agent_server", "serve", "--port", str(port)],
-                            env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+                            env=env, cwd=TREE, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -98,7 +103,7 @@ def create_key(redis_url: str, tenant: str, scopes: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_SERVER_")}
     env["REDIS_URL"] = redis_url
     out = subprocess.run([sys.executable, "-m", "agent_server", "keys", "create", "--tenant", tenant,
-                          "--scopes", scopes], env=env, capture_output=True, text=True, check=True)
+                          "--scopes", scopes], env=env, cwd=TREE, capture_output=True, text=True, check=True)
     return out.stdout.strip().splitlines()[-1]
 
 
