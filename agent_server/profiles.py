@@ -54,10 +54,6 @@ class ProfileCache:
             from voices import prior
 
             prior.default()  # the average speaker is read (and checked) at start, not on a request
-        if self.options.neighbour_phones:
-            from voices import neighbours
-
-            neighbours.default()  # so is the neighbour speakers' bank
         self._items: OrderedDict[str, VoiceProfile] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0

@@ -10,12 +10,11 @@ Grammar: ``<map>[+flag...]``; maps ``meanvar`` (mean/variance only) and ``lr[λ]
 linear map, ridge λ, 3 when omitted); flags ``warp``, ``tempo``, ``phk`` (per-phone
 correction), ``ph<N>`` (its prior, with ``phk``), ``lrh<λ>`` (the timbre band's ridge),
 ``ex<N>`` / ``exh<N>`` (caricature in percent, below / above 2.5 kHz; ``exh`` defaults to
-``ex``), ``exp`` (caricature from the average speaker), ``hyb`` (Piper's unvoiced samples),
-``nb`` / ``nb<K>`` (neighbour speakers lend the phones the clip lacks, K of them, with
-``phk``), ``nbw<N>`` (the loan's weight in percent, with ``nb``).
+``ex``), ``exp`` (caricature from the average speaker), ``hyb`` (Piper's unvoiced samples).
 The lab variants that never reached the default (exemplar maps ``knn*``, ``identity``,
-``warp2``, ``gv``, ``gf0``, ``hq``, ``conf``, ``lv``, ``ph`` without ``phk``) are no longer in
-the code; their names are refused with a pointer to where their measurements are kept.
+``warp2``, ``gv``, ``gf0``, ``hq``, ``conf``, ``lv``, ``ph`` without ``phk``, neighbour
+speakers' loans ``nb*``) are no longer in the code; their names are refused with a pointer
+to where their code and measurements are kept.
 """
 
 from __future__ import annotations
@@ -28,9 +27,12 @@ from voices.conversion_options import ConversionOptions
 DEFAULT = ConversionOptions()
 PREVIOUS = replace(DEFAULT, caricature_from_average=False)
 NAMED = {"default": DEFAULT, "previous": PREVIOUS}
-REMOVED = ("knn", "identity", "warp2", "gv", "gf0", "hq", "conf", "lv")
-_FLAGS = {"warp", "tempo", "phk", "hyb", "exp", "nb"}
-_NUMBERED = ("exh", "ex", "lrh", "nbw", "nb", "ph")
+# Removed variants by name prefix: where their code and runs are kept.
+REMOVED = {**dict.fromkeys(("knn", "identity", "warp2", "gv", "gf0", "hq", "conf", "lv"),
+                           "git show cebe763:docs/synthesis_bench.md"),
+           "nb": "git show 161b0d1:voices/neighbours.py, docs/synthesis_bench.md"}
+_FLAGS = {"warp", "tempo", "phk", "hyb", "exp"}
+_NUMBERED = ("exh", "ex", "lrh", "ph")
 
 
 def parse(method: str) -> ConversionOptions:
@@ -39,10 +41,11 @@ def parse(method: str) -> ConversionOptions:
     if method in NAMED:
         return NAMED[method]
     head, *flags = method.split("+")
-    removed = [f for f in (head, *flags) if f.startswith(REMOVED)]
+    removed = [f for f in (head, *flags) if f.startswith(tuple(REMOVED))]
     if removed:
+        where = sorted({w for f in removed for p, w in REMOVED.items() if f.startswith(p)})
         raise ValueError(f"{method!r}: {', '.join(removed)} was a lab variant and is no longer in the code "
-                         "(its runs: git show cebe763:docs/synthesis_bench.md)")
+                         f"({'; '.join(where)})")
     if head == "meanvar":
         linear, ridge = False, DEFAULT.ridge
     elif head.startswith("lr"):
@@ -61,9 +64,6 @@ def parse(method: str) -> ConversionOptions:
             numbered[prefix] = _number(flag[len(prefix):], method)
     if numbered["ph"] is not None and "phk" not in flags:
         raise ValueError(f"{method!r}: ph<N> sets the prior of phk; the phone-mean variant (ph alone) is removed")
-    neighbours = "nb" in flags or numbered["nb"] is not None
-    if numbered["nbw"] is not None and not neighbours:
-        raise ValueError(f"{method!r}: nbw<N> sets the weight of nb")
     caricature = (numbered["ex"] or 0.0) / 100
     high = numbered["exh"]
     return ConversionOptions(
@@ -74,9 +74,6 @@ def parse(method: str) -> ConversionOptions:
         tempo="tempo" in flags, caricature=caricature,
         caricature_high=high / 100 if high is not None else caricature,
         caricature_from_average="exp" in flags, hybrid_unvoiced="hyb" in flags,
-        neighbour_phones=neighbours,
-        neighbour_count=int(numbered["nb"]) if numbered["nb"] is not None else DEFAULT.neighbour_count,
-        neighbour_weight=numbered["nbw"] / 100 if numbered["nbw"] is not None else DEFAULT.neighbour_weight,
     )
 
 

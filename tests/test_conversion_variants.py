@@ -36,12 +36,6 @@ def test_removed_and_impossible_methods_are_refused(method: str, message: str) -
         parse(method)
 
 
-def test_neighbour_flags_name_the_neighbour_options() -> None:
-    d = "lr3+warp+tempo+ex25+phk+hyb+lrh1+exh50+exp"
-    assert parse(d + "+nb") == replace(DEFAULT, neighbour_phones=True)
-    nb = parse(d + "+nb16+nbw75")
-    assert nb.neighbour_phones and nb.neighbour_count == 16 and nb.neighbour_weight == 0.75
-    with pytest.raises(ValueError, match="nbw<N> sets the weight of nb"):
-        parse(d + "+nbw50")
-    with pytest.raises(ValueError, match="neighbour_phones lends to the per-phone correction"):
-        parse("lr3+warp+nb")
+def test_the_neighbour_loans_are_refused_as_removed() -> None:
+    with pytest.raises(ValueError, match=r"nb16, nbw75 was a lab variant.*voices/neighbours\.py"):
+        parse("lr3+warp+tempo+ex25+phk+hyb+lrh1+exh50+exp+nb16+nbw75")

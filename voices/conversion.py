@@ -32,7 +32,7 @@ import numpy as np
 import pyworld as pw
 from scipy.ndimage import uniform_filter1d
 
-from voices import envelope_filter, neighbours
+from voices import envelope_filter
 from voices import prior as voice_prior
 from voices.caricature import exaggerate
 from voices.conversion_options import ConversionOptions
@@ -52,9 +52,6 @@ from voices.world import (
     synthesize,
 )
 
-# Phone id → (a residual lent by neighbour speakers, c1-39; their pairs of it): voices.neighbours.
-Loans = dict[int, tuple[np.ndarray, float]]
-Lender = Callable[[np.ndarray, np.ndarray], Loans]
 # Pairs of the same phone whose mean residual corrects a frame (map_phones).
 PHONE_NEIGHBOURS = 8
 DEFAULT_OPTIONS = ConversionOptions()
@@ -233,8 +230,7 @@ class _LinearMap:
 def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extras: dict[str, np.ndarray],
                src: Stats, tgt: Stats, lam: float, prior: float = DEFAULT_OPTIONS.phone_prior,
                k: int = PHONE_NEIGHBOURS,
-               lam_timbre: float | None = None, lender: Lender | None = None, loan_weight: float = 1.0,
-               loan_held: bool = True) -> np.ndarray:
+               lam_timbre: float | None = None) -> np.ndarray:
     """The linear map (of the mean/variance-mapped ``mapped``) plus what the clip taught
     about each phone (``ConversionOptions.phone_correction``).
 
@@ -244,11 +240,6 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
     phone said once is trusted less than one said often); a frame of a phone the clip
     lacks keeps the plain mapping. The correction is smoothed over 30 ms so phone
     boundaries do not step the envelope. A frame only ever borrows from its own phone.
-
-    ``lender`` (:mod:`voices.neighbours`; given the pairs' phones and residuals, phone id →
-    the nearest corpus speakers' mean residual of it): a phone the clip lacks gets ``loan_weight`` x the loan instead of
-    nothing, and (``loan_held``) a phone it holds is shrunk toward the loan instead of
-    toward zero.
     """
     ph = extras["pair_phone"]
     fit = _LinearMap.fit(extras, src, tgt, lam, lam_timbre)
@@ -257,35 +248,23 @@ def map_phones(mapped: np.ndarray, labels: np.ndarray, voiced: np.ndarray, extra
     keys = pairs_lr[:, 1:KNN_DIM]
     out = mapped.copy()
     out[voiced] = fit.apply(mapped[voiced])
-    loans = lender(ph, res) if lender is not None else None
     track = np.zeros((len(mapped), mapped.shape[1] - 1))
     for p in np.unique(labels[voiced]):
         if p == NO_PHONE:
             continue
         sel = ph == p
         n = int(sel.sum())
-        loan = loans.get(int(p)) if loans else None
-        lent = loan_weight * loan[0] if loan is not None and (loan_held or n == 0) else 0.0
         rows = voiced & (labels == p)
         if n == 0:
-            track[rows] = lent
-        elif n > k:
+            continue
+        if n > k:
             idx = _knn(out[rows, 1:KNN_DIM], keys[sel], k)
-            track[rows] = (res[sel][idx].mean(1) * n + prior * lent) / (n + prior)
+            track[rows] = res[sel][idx].mean(1) * n / (n + prior)
         else:
-            track[rows] = (res[sel].mean(0) * n + prior * lent) / (n + prior)
+            track[rows] = res[sel].mean(0) * n / (n + prior)
     track = uniform_filter1d(track, 3, axis=0, mode="nearest")
     out[voiced, 1:] += track[voiced]
     return out
-
-
-def _lender(options: ConversionOptions, extras: dict[str, np.ndarray], tgt: Stats) -> Lender | None:
-    """The neighbour speakers' loans for this voice (``options.neighbour_phones``)."""
-    if not options.neighbour_phones:
-        return None
-    bank = neighbours.default()
-    key = neighbours.acoustic_key(extras["pair_tgt"], (tgt.lf0_mean, tgt.lf0_std))
-    return lambda ph, res: bank.lend(key, options.neighbour_count)
 
 
 def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray] | None = None,
@@ -314,8 +293,7 @@ def convert(x: np.ndarray, src: Stats, tgt: Stats, extras: dict[str, np.ndarray]
         if options.phone_correction and phones is not None and "pair_phone" in extras and v.any():
             labels = frame_labels(phones, RATE, CONVERT_FRAME_MS, len(v))
             mcep = map_phones(mcep, labels, v, extras, src, tgt, options.ridge, options.phone_prior,
-                              lam_timbre=lam_timbre, lender=_lender(options, extras, tgt),
-                              loan_weight=options.neighbour_weight)
+                              lam_timbre=lam_timbre)
         else:
             mcep = map_linear(feats, mcep, src, tgt, extras, options.ridge, lam_timbre)
     if options.has_caricature:

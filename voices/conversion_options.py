@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass, fields
 
 MAX_PHONE_PRIOR = 1000.0
-MAX_NEIGHBOURS = 1000
 
 
 @dataclass(frozen=True)
@@ -54,19 +53,6 @@ class ConversionOptions:
     """Pairs a phone needs before its own correction counts half (its correction is
     shrunk by n / (n + prior)): a phone said once is trusted less than one said often."""
 
-    neighbour_phones: bool = False
-    """Phones the clip lacks borrow the per-phone correction of the corpus speakers
-    acoustically nearest the clip (``voices.neighbours``: envelope and F0 statistics,
-    learned from LibriSpeech speakers, below 8 kHz), and a phone it holds is shrunk
-    toward that loan instead of toward nothing. Needs ``phone_correction``. Off: on held-out
-    speakers it identified no more and cost a little WER (docs/synthesis_bench.md)."""
-
-    neighbour_count: int = 64
-    """How many nearest corpus speakers lend (their count-weighted mean)."""
-
-    neighbour_weight: float = 1.0
-    """How much of the loan is used (0-1): the neighbours' residuals are other people's."""
-
     tempo: bool = True
     """Piper reads at the speaker's own pace, measured at enrollment (0.8-1.25 x)."""
 
@@ -101,9 +87,7 @@ class ConversionOptions:
             if not (math.isfinite(value) and lo < value <= hi):
                 raise ValueError(f"{name} must be a number above {lo:g}"
                                  + (f" and at most {hi:g}" if math.isfinite(hi) else "") + f", got {value!r}")
-        if not 1 <= self.neighbour_count <= MAX_NEIGHBOURS:
-            raise ValueError(f"neighbour_count must be between 1 and {MAX_NEIGHBOURS}, got {self.neighbour_count!r}")
-        for name in ("caricature", "caricature_high", "neighbour_weight"):
+        for name in ("caricature", "caricature_high"):
             value = getattr(self, name)
             if not (math.isfinite(value) and 0.0 <= value <= 1.0):
                 raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
@@ -113,9 +97,6 @@ class ConversionOptions:
         if self.phone_correction and not self.linear_map:
             raise ValueError("phone_correction corrects the linear map: set linear_map = true, "
                              "or phone_correction = false")
-        if self.neighbour_phones and not self.phone_correction:
-            raise ValueError("neighbour_phones lends to the per-phone correction: set phone_correction = true, "
-                             "or neighbour_phones = false")
         if self.caricature_from_average and not self.has_caricature:
             raise ValueError("caricature_from_average changes where a caricature is measured from: "
                              "set caricature or caricature_high above 0, or caricature_from_average = false")
