@@ -35,8 +35,8 @@ class LimitSettings:
     requests_per_key_per_s: int = 50
     failed_auth_per_address_per_min: int = 100
     client_secrets_per_key_per_min: int = 30
-    # A client refused again while a rate refusal still holds is answered this much
-    # later (at most its Retry-After); 0 answers at once.
+    # A client that asks again before the Retry-After of its last rate refusal gets the
+    # next refusal this much later (never past that Retry-After); 0 answers at once.
     repeat_refusal_delay_s: float = 1.0
     # Concurrency; 0 turns one off. Per tenant: shared by every process on one Redis.
     max_realtime_sessions_per_tenant: int = 16
