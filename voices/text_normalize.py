@@ -50,6 +50,11 @@ _SYMBOLS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "#": " nu
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
+def _spelled_too_long() -> SpokenTooLongError:
+    return SpokenTooLongError(f"the input reads as more than {MAX_SPOKEN_CHARS} characters once numbers are "
+                              "spelled out: split it into several requests")
+
+
 class _Speller:
     """Spells numbers out for one :func:`normalize` call, counting the characters of
     words it may still produce. Every spelled number ends up whole in the result (later
@@ -67,9 +72,7 @@ class _Speller:
     def spend(self, words: str) -> str:
         self.left -= len(words)
         if self.left < 0:
-            raise SpokenTooLongError(
-                f"the input reads as more than {MAX_SPOKEN_CHARS} characters once numbers are spelled out: "
-                "split it into several requests")
+            raise _spelled_too_long()
         return words
 
     def money(self, m: re.Match[str]) -> str:
@@ -165,6 +168,17 @@ def normalize(text: str) -> str:
     return _expand(text, _Speller(MAX_SPOKEN_CHARS))
 
 
+def _spelled_at_least(text: str) -> int:
+    """A lower bound on the characters the text's numbers spell out to: each nonzero digit
+    reads as three letters or more ("one", "six", "ten"; a teen or a tens word covers two
+    digits with six or more), and every digit is read except a money amount's beyond its
+    cents. A number bomb far past the limit is refused before anything is spelled."""
+    return 3 * sum(ch in "123456789" for ch in _SUB_CENTS.sub(r"\1", text))
+
+
+_SUB_CENTS = re.compile(r"([$€£]\s?\d[\d,]*\.\d{2})\d+")
+
+
 def _expand(text: str, speller: _Speller) -> str:
     text = unicodedata.normalize("NFKC", _strip_unspeakable(text))
     if not any(ch.isalnum() for ch in text):
@@ -172,6 +186,8 @@ def _expand(text: str, speller: _Speller) -> str:
             "the input has nothing to speak: it needs at least one word or number "
             "(punctuation and emoji alone are not read aloud)"
         )
+    if _spelled_at_least(text) > MAX_SPOKEN_CHARS:
+        raise _spelled_too_long()
     for abbr, full in _INLINE_ABBREV.items():
         text = re.sub(rf"(?<!\w){re.escape(abbr)}", full, text, flags=re.IGNORECASE)
     text = re.sub(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from voices.text_normalize import MAX_CHARS, NothingToSpeakError, normalize, split_sentences
 
@@ -99,3 +101,39 @@ def test_spelled_out_limit_is_exact_when_refused_early() -> None:
     assert len(normalize((digits + " ") * fits)) <= MAX_SPOKEN_CHARS
     with pytest.raises(SpokenTooLongError):
         normalize((digits + " ") * (fits + 1))
+
+
+_NUMBER_FORMS = st.one_of(
+    st.integers(0, 10**18).map(str),
+    st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)).map(lambda p: f"{p[0]}.{p[1]}"),
+    st.tuples(st.sampled_from("$€£"), st.integers(0, 10**6), st.integers(0, 10**5)).map(
+        lambda p: f"{p[0]}{p[1]}.{p[2]:02d}"),
+    st.integers(1, 10**4).map(lambda n: f"{n}th"),
+    st.tuples(st.integers(1, 12), st.integers(0, 59)).map(lambda p: f"{p[0]}:{p[1]:02d} pm"),
+    st.integers(1100, 2099).map(str),
+    st.integers(10**6, 10**7 - 1).map(lambda n: f"555-{n % 10000:04d}"),
+    st.integers(0, 999).map(lambda n: f"{n}%"),
+    st.tuples(st.integers(1, 99), st.integers(0, 300)).map(lambda p: f"{p[0]}e{p[1]}"),
+    st.integers(10**15, 10**19).map(lambda n: "0" + str(n)),  # an id, read digit by digit
+)
+
+
+@given(st.lists(_NUMBER_FORMS, min_size=1, max_size=6))
+def test_the_early_refusal_bound_never_exceeds_the_reading(tokens: list[str]) -> None:
+    """The bound that refuses a number bomb before spelling it is a true lower bound: no
+    input it refuses would have fit once read."""
+    from voices.text_normalize import _spelled_at_least
+
+    text = " ".join(tokens)
+    assert _spelled_at_least(text) <= sum(ch.isalpha() for ch in normalize(text))
+
+
+def test_a_number_bomb_far_past_the_limit_is_refused_before_spelling(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voices import text_normalize
+    from voices.text_normalize import SpokenTooLongError
+
+    calls: list[object] = []
+    monkeypatch.setattr(text_normalize, "num2words", lambda *a, **k: calls.append(a) or "one")
+    with pytest.raises(SpokenTooLongError, match="spelled out"):
+        normalize("12345678901234 " * 273)
+    assert calls == []
