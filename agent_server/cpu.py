@@ -190,11 +190,15 @@ class CpuScheduler:
         self._tenant_running: dict[str, int] = {}
         self._usage = _Usage()
         self._recheck: asyncio.TimerHandle | None = None
-        self._busy = 0
         self._background = 0
         self._light = 0
         self._running_jobs: set[_Job] = set()
         self._rest_until = 0.0
+
+    @property
+    def _busy(self) -> int:
+        """Slots taken (jobs running on them)."""
+        return len(self._running_jobs)
 
     @staticmethod
     def now() -> float:
@@ -312,7 +316,6 @@ class CpuScheduler:
                 self._light += 1
             else:
                 job.background = job.deadline - now > URGENT_S
-                self._busy += 1
                 self._running_jobs.add(job)
                 self._background += job.background
             if not job.demoted:  # the lane is outside the slots and their per-kind limits
@@ -327,7 +330,6 @@ class CpuScheduler:
         elif job.light:
             self._light -= 1
         else:
-            self._busy -= 1
             self._background -= job.background
             self._running_jobs.discard(job)
             if job.kind in RESTING_KINDS and self._contended(job):

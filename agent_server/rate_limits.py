@@ -115,6 +115,18 @@ def _redis_options() -> dict[str, Any]:
     return dict(CLIENT_OPTIONS)
 
 
+def _set_until(times: dict[tuple[str, str], float], code: str, idents: tuple[str, ...],
+               until: float) -> dict[tuple[str, str], float]:
+    """``times`` with each ident's entry set to ``until``; past :data:`REMEMBERED_MAX`
+    entries the lapsed ones are dropped first, so a flood of new names stays bounded."""
+    if len(times) >= REMEMBERED_MAX:
+        now = time.time()
+        times = {k: t for k, t in times.items() if t > now}
+    for ident in idents:
+        times[(code, ident)] = until
+    return times
+
+
 def _retry_after(reset_time: float) -> float:
     return max(1.0, reset_time - time.time())
 
@@ -164,19 +176,11 @@ class Limiter:
             slept = min(self.repeat_delay_s, wait)
             await asyncio.sleep(slept)
             wait = max(1.0, wait - slept)
-        if len(self._told) >= REMEMBERED_MAX:
-            now = time.time()
-            self._told = {k: t for k, t in self._told.items() if t > now}
-        for ident in idents:
-            self._told[(code, ident)] = time.time() + wait
+        self._told = _set_until(self._told, code, idents, time.time() + wait)
         return wait
 
     def _remember(self, code: str, idents: tuple[str, ...], until: float) -> None:
-        if len(self._refused) >= REMEMBERED_MAX:
-            now = time.time()
-            self._refused = {k: t for k, t in self._refused.items() if t > now}
-        for ident in idents:
-            self._refused[(code, ident)] = until
+        self._refused = _set_until(self._refused, code, idents, until)
 
     async def hit(self, code: str, amount: int, per: str, ident: str, message: str, also: str | None = None) -> None:
         """Count one event against ``amount`` per ``per`` (second, minute) for ``ident``;

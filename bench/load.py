@@ -69,6 +69,7 @@ def free_port() -> int:
 # directory's code whatever PYTHONPATH says.
 TREE = Path(__file__).resolve().parents[1]
 
+
 def start_redis(port: int, where: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
                              "--dir", where], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -168,15 +168,15 @@ def normalize(text: str) -> str:
     return _expand(text, _Speller(MAX_SPOKEN_CHARS))
 
 
+_SUB_CENTS = re.compile(r"([$€£]\s?\d[\d,]*\.\d{2})\d+")
+
+
 def _spelled_at_least(text: str) -> int:
     """A lower bound on the characters the text's numbers spell out to: each nonzero digit
     reads as three letters or more ("one", "six", "ten"; a teen or a tens word covers two
     digits with six or more), and every digit is read except a money amount's beyond its
     cents. A number bomb far past the limit is refused before anything is spelled."""
     return 3 * sum(ch in "123456789" for ch in _SUB_CENTS.sub(r"\1", text))
-
-
-_SUB_CENTS = re.compile(r"([$€£]\s?\d[\d,]*\.\d{2})\d+")
 
 
 def _expand(text: str, speller: _Speller) -> str:
