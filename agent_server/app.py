@@ -95,8 +95,7 @@ def create_app(
 
     models.configure(m.model_threads or max(1, (os.cpu_count() or 2) // max(1, m.cpu_pool_size)))
     pool = ThreadPoolExecutor(m.cpu_pool_size + 1, thread_name_prefix="cpu")
-    sched = CpuScheduler(pool, m.cpu_pool_size, light_slots=1, tenant_share_s=m.cpu_tenant_share_s,
-                         demote_nice=m.cpu_demote_nice)
+    sched = CpuScheduler(pool, m.cpu_pool_size, light_slots=1, tenant_share_s=m.cpu_tenant_share_s)
     ctx = ServerContext(
         settings=settings, store=store, metrics=Metrics(), cpu=pool, sched=sched,
         profiles=ProfileCache(store, m.profile_cache_size, m.conversion, sched),
@@ -130,7 +129,6 @@ def create_app(
             for hook in ctx.extras.get("on_shutdown", []):
                 await hook()
             ctx.cpu.shutdown(wait=False, cancel_futures=True)
-            sched.shutdown()
             await store.close()
 
     routes: list[BaseRoute] = [*health.routes, *openapi.routes, *clones.routes, *speech.routes,

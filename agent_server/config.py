@@ -79,11 +79,6 @@ class ModelSettings:
     # waiting ahead pushes its next HTTP speech, decode or enrollment job back this long
     # (agent_server.cpu); 0: earliest deadline first alone.
     cpu_tenant_share_s: float = 0.5
-    # > 0: a tenant over its share runs its jobs one at a time on a thread this much
-    # nicer (lower OS priority) than the slots', using only the CPU others leave; 0 (the
-    # default, no gain measured on the shared bench machine): it is only kept off the
-    # slots meant for work with slack.
-    cpu_demote_nice: int = 0
     preload: bool = True
 
 

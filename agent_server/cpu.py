@@ -54,13 +54,7 @@ machine. So each tenant's recent use is counted (slot-seconds, halving every
 :data:`USAGE_HALF_LIFE_S`), and a tenant using more than :data:`OVER_SHARE` times the
 average of the other tenants that are active (jobs in, or one that ended within
 :data:`ACTIVE_S`) is over its share: it may not start work with slack (its streams
-advance as their deadlines come due). With ``demote_nice`` > 0 (off by default: on the
-shared bench machine it showed no gain, docs/BENCHMARKS.md) such a tenant, once it has
-used over :data:`OVER_FLOOR_S`, instead runs its jobs one at a time on a thread of their
-own at that lower OS priority, outside the slots, so they use only the CPU the others
-leave even where the slots oversubscribe the cores; that covers the job's own thread (a
-model running more threads than one keeps its helpers at the normal priority).
-Enrollment is left out (its claims are already shared across tenants,
+advance as their deadlines come due). Enrollment is left out (its claims are already shared across tenants,
 ``worker.enroll_per_tenant``, and one clip's steps are long). With no other tenant
 active nothing is held back. A job held back is looked at again every
 :data:`RECHECK_S` (use decays and deadlines come due without any job ending).
@@ -84,23 +78,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
-import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 URGENT_S = 0.5
 TENANT_SHARE_S = 0.5  # about one sentence's synthesis on the reference cores
 USAGE_HALF_LIFE_S = 5.0
 OVER_SHARE = 2.0
-OVER_FLOOR_S = 1.0  # recent slot-seconds below which no tenant counts as over its share
-DEMOTE_NICE = 0  # off by default (measured no gain, docs/BENCHMARKS.md); 10: CFS weight ~1/10 of a normal thread's
 ACTIVE_S = 1.0  # a tenant whose last job ended this recently counts as active (between its steps)
 UNMETERED_KINDS = frozenset({"enroll"})
 # Kinds whose steps hold a thread for seconds and have half a minute of slack: after a
@@ -132,8 +120,6 @@ class _Job:
     admitted: bool = False
     background: bool = False
     light: bool = False
-    demoted: bool = False
-    held: bool = False  # waiting for the demoted lane only: no slot is asked for
     due: float = field(default=0.0)  # the deadline with the tenant's share applied
     started: float = 0.0
 
@@ -157,7 +143,7 @@ class _Usage:
         self._used[tenant] = self._used.get(tenant, 0.0) + seconds
         self._last[tenant] = now
 
-    def over_share(self, tenant: str, now: float, waiting: set[str], floor: float = 0.0) -> bool:
+    def over_share(self, tenant: str, now: float, waiting: set[str]) -> bool:
         """More than :data:`OVER_SHARE` times the average recent use of the other active
         tenants (those with jobs in, ``waiting``, or whose last job ended within
         :data:`ACTIVE_S`)."""
@@ -168,19 +154,15 @@ class _Usage:
             return False
         mean = sum(self._used.get(t, 0.0) for t in others) / len(others)
         used = self._used.get(tenant, 0.0)
-        return used > floor and used > OVER_SHARE * mean
+        return used > 0.0 and used > OVER_SHARE * mean
 
 
 class CpuScheduler:
     """Jobs into ``executor`` (which must have ``slots + light_slots`` threads)."""
 
     def __init__(self, executor: Executor, slots: int, light_slots: int = 1,
-                 tenant_share_s: float = TENANT_SHARE_S, demote_nice: int = DEMOTE_NICE) -> None:
+                 tenant_share_s: float = TENANT_SHARE_S) -> None:
         self.executor = executor
-        # The lane of tenants over their share: one thread, at a lower OS priority.
-        self._demoted_pool = (ThreadPoolExecutor(1, thread_name_prefix="cpu-demoted", initializer=_lower_priority,
-                                                 initargs=(demote_nice,)) if demote_nice > 0 else None)
-        self._demoted = 0
         self.slots = max(1, slots)
         self.light_slots = max(1, light_slots)
         self.tenant_share_s = tenant_share_s
@@ -206,9 +188,8 @@ class CpuScheduler:
 
     @property
     def backlog(self) -> int:
-        """Jobs waiting for a slot (cancelled ones, and those of tenants over their share
-        waiting for the demoted lane, excluded)."""
-        return sum(1 for j in self._waiting if not j.ready.done() and not j.light and not j.held)
+        """Jobs waiting for a slot (cancelled ones excluded)."""
+        return sum(1 for j in self._waiting if not j.ready.done() and not j.light)
 
     @property
     def busy(self) -> bool:
@@ -219,7 +200,7 @@ class CpuScheduler:
     def pressed(self) -> bool:
         """Urgent work waiting, or every slot running urgent work: no room for more."""
         now = self.now()
-        waiting = any(not j.ready.done() and not j.light and not j.held and j.deadline - now <= URGENT_S
+        waiting = any(not j.ready.done() and not j.light and j.deadline - now <= URGENT_S
                       for j in self._waiting)
         return waiting or self._busy - self._background >= self.slots
 
@@ -253,14 +234,13 @@ class CpuScheduler:
             return True
         if self._background >= max(1, self.slots - 1):
             return False
-        if self._demoted_pool is None and self._over_share(job, now, self._active()):
+        if self._over_share(job, now, self._active()):
             self._recheck_soon()
             return False
         return True
 
     def _over_share(self, job: _Job, now: float, active: set[str]) -> bool:
-        floor = OVER_FLOOR_S if self._demoted_pool is not None else 0.0
-        return self._metered(job) and self._usage.over_share(job.tenant, now, active, floor)  # type: ignore[arg-type]
+        return self._metered(job) and self._usage.over_share(job.tenant, now, active)  # type: ignore[arg-type]
 
     def _recheck_soon(self) -> None:
         if self._recheck is None:
@@ -297,37 +277,25 @@ class CpuScheduler:
         # the order computed once, stays right for the whole pass.
         now = self.now()
         in_turn = self._in_turn()
-        active = self._active() if self._demoted_pool is not None else set()
         for job in in_turn:
-            job.held = self._demoted_pool is not None and self._over_share(job, now, active)
-            if job.held:
-                if self._demoted:
-                    self._recheck_soon()  # its use decays: it may be back within its share
-                    continue
-                job.demoted = True
-            elif not self._admissible(job, now):
+            if not self._admissible(job, now):
                 continue
             job.admitted = True
             job.started = now
             self._waiting.remove(job)
-            if job.demoted:
-                self._demoted += 1
-            elif job.light:
+            if job.light:
                 self._light += 1
             else:
                 job.background = job.deadline - now > URGENT_S
                 self._running_jobs.add(job)
                 self._background += job.background
-            if not job.demoted:  # the lane is outside the slots and their per-kind limits
-                self._running[job.kind] = self._running.get(job.kind, 0) + 1
+            self._running[job.kind] = self._running.get(job.kind, 0) + 1
             if job.tenant is not None:
                 self._tenant_running[job.tenant] = self._tenant_running.get(job.tenant, 0) + 1
             job.ready.set_result(None)
 
     def _give_back(self, job: _Job) -> None:
-        if job.demoted:
-            self._demoted -= 1
-        elif job.light:
+        if job.light:
             self._light -= 1
         else:
             self._background -= job.background
@@ -335,8 +303,7 @@ class CpuScheduler:
             if job.kind in RESTING_KINDS and self._contended(job):
                 now = self.now()
                 self._rest_until = max(self._rest_until, now + REST_FACTOR * (now - job.started))
-        if not job.demoted:
-            self._running[job.kind] -= 1
+        self._running[job.kind] -= 1
         if job.tenant is not None:
             self._tenant_running[job.tenant] -= 1
             if self._metered(job):
@@ -359,20 +326,6 @@ class CpuScheduler:
             if job.admitted:  # admitted in the same instant it was cancelled: pass the slot on
                 self._give_back(job)
             raise
-        fut = loop.run_in_executor(self._demoted_pool if job.demoted else self.executor, fn, *args)
+        fut = loop.run_in_executor(self.executor, fn, *args)
         fut.add_done_callback(lambda _: self._give_back(job))
         return await asyncio.shield(fut)
-
-    def shutdown(self) -> None:
-        """Stop the demoted lane's thread (the slots' executor is the caller's)."""
-        if self._demoted_pool is not None:
-            self._demoted_pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _lower_priority(nice: int) -> None:
-    """Lower this thread's OS priority (Linux: a thread id is a PRIO_PROCESS target;
-    raising one's niceness needs no privilege)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except (OSError, AttributeError) as exc:
-        log.warning("could not lower the priority of the demoted CPU lane: %s", exc)

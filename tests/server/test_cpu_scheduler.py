@@ -5,7 +5,6 @@ the work that is not a realtime reply's (HTTP speech, enrollment, the VAD)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent_server.cpu import OVER_FLOOR_S, URGENT_S, CpuScheduler, Due
+from agent_server.cpu import URGENT_S, CpuScheduler, Due
 from agent_server.realtime.response import Response
 from agent_server.speech_stream import SpeechClock, plan, speak
 from voices import synthesis
@@ -424,38 +423,3 @@ async def test_an_abusers_work_does_not_keep_enrollment_resting(
         gate.set()
     await abuser
     await second
-
-
-def _where() -> tuple[str, int]:
-    return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-
-async def test_a_tenant_over_its_share_runs_one_job_at_a_time_at_a_lower_priority(pool: ThreadPoolExecutor) -> None:
-    """Over its share while another tenant is active, a tenant's jobs (urgent ones too)
-    run one at a time on the demoted lane, a thread of lower OS priority outside the
-    slots: the other tenant still has both slots, and the second heavy job waits for
-    the first though a slot is free."""
-    sched = CpuScheduler(pool, slots=2, demote_nice=10)
-    await sched.run(sched.now(), "tts", time.sleep, OVER_FLOOR_S + 0.2, tenant="heavy")
-    hold, heavy_hold = threading.Event(), threading.Event()
-    try:
-        light = asyncio.create_task(sched.run(sched.now(), "tts", hold.wait, tenant="light"))
-        await asyncio.sleep(0.05)
-        first = asyncio.create_task(sched.run(sched.now(), "tts", lambda: (heavy_hold.wait(), _where())[1],
-                                              tenant="heavy"))
-        await asyncio.sleep(0.1)
-        second = asyncio.create_task(sched.run(sched.now(), "tts", _where, tenant="heavy"))
-        await asyncio.sleep(0.1)
-        assert not second.done()  # one at a time on the lane
-        assert sched.backlog == 0 and not sched.pressed  # it asks for no slot: speculation may go on
-        assert await asyncio.wait_for(sched.run(sched.now() + 5.0, "tts", _where, tenant="light"), 10)
-        heavy_hold.set()
-        (lane, lane_nice), (lane2, _) = await asyncio.wait_for(asyncio.gather(first, second), 10)
-        slot_name, slot_nice = await sched.run(sched.now(), "tts", _where)
-        assert lane.startswith("cpu-demoted") and lane2 == lane and not slot_name.startswith("cpu-demoted")
-        assert lane_nice > slot_nice
-    finally:
-        hold.set()
-        heavy_hold.set()
-        sched.shutdown()
-    await light
