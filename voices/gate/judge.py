@@ -94,6 +94,12 @@ def floor_reading(q: dict[str, Any], th: GateThresholds) -> tuple[bool, bool]:
     return noise_like, q["floor_spread_db"] < th.max_steady_floor_spread_db
 
 
+def level_swings(q: dict[str, Any], th: GateThresholds) -> bool:
+    """Whether either level measure is over its limit (a turn, or one stretch too loud or soft)."""
+    return bool(q["phrase_level_spread_db"] > th.max_phrase_level_spread_db
+                or q["level_spread_db"] > th.max_level_spread_db)
+
+
 class _Decision:
     """Collects the first failure and the near misses of the rules applied so far."""
 
@@ -166,6 +172,12 @@ def decide(q: dict[str, Any], th: GateThresholds, *, skip: Iterable[str] = (),
         rule("long_silence", "longest_silence_s", ls, th.max_silence_s, ls > th.max_silence_s, above=True)
     if has("level_spread_db", "phrase_level_spread_db"):
         ph, lv = q["phrase_level_spread_db"], q["level_spread_db"]
+        if level_swings(q, th) and has("speaker_similarity"):
+            # A stretch at another level that is also another voice is a turn by a second
+            # person, louder or softer: that voice is the fault to fix, as after a long pause.
+            sim = q["speaker_similarity"]
+            rule("multiple_speakers", "speaker_similarity", sim, th.speaker_similarity,
+                 sim < th.speaker_similarity, above=False, warn=False)
         rule("inconsistent_level", "phrase_level_spread_db", ph, th.max_phrase_level_spread_db,
              ph > th.max_phrase_level_spread_db, above=True)
         rule("inconsistent_level", "level_spread_db", lv, th.max_level_spread_db, lv > th.max_level_spread_db,
@@ -248,6 +260,8 @@ def measure(samples: np.ndarray, sample_rate: int, thresholds: GateThresholds | 
     q["clipped_fraction"] = round(clipping.measure(raw), 5)
     q["level_spread_db"] = round(level.measure(x16, sp.segments), 1)
     q["phrase_level_spread_db"] = round(level.phrase_spread(x16, sp.segments), 1)
+    if models and level_swings(q, th) and q.get("speaker_similarity") is None:
+        measure_speakers(q, x16, sp.segments, th)  # a turn is judged before the level (decide)
     if settle():
         return report
 

@@ -87,7 +87,18 @@ def test_a_long_pause_before_another_voice_is_a_turn() -> None:
     assert verdict(clean(longest_silence_s=3.0)) == "long_silence"
     assert verdict(clean(longest_silence_s=3.0, speaker_similarity=0.6)) == "multiple_speakers"
     assert verdict(clean(longest_silence_s=3.0, speaker_similarity=0.6, clipped_fraction=0.05)) == "clipping"
-    assert verdict(clean(speaker_similarity=0.6, phrase_level_spread_db=14.0)) == "inconsistent_level"
+
+
+def test_a_stretch_at_another_level_in_another_voice_is_a_turn() -> None:
+    """A level swing fails as inconsistent_level, unless the embeddings say the stretch is
+    another person (a turn 6 dB louder or softer): then the second voice is what to fix."""
+    assert verdict(clean(phrase_level_spread_db=14.0)) == "inconsistent_level"
+    assert verdict(clean(level_spread_db=16.0)) == "inconsistent_level"
+    assert verdict(clean(speaker_similarity=0.6, phrase_level_spread_db=14.0)) == "multiple_speakers"
+    assert verdict(clean(speaker_similarity=0.6, level_spread_db=16.0)) == "multiple_speakers"
+    assert verdict(clean(speaker_similarity=0.6, level_spread_db=16.0, clipped_fraction=0.05)) == "clipping"
+    # Not measured yet (the staged gate measures the embeddings first where the level swings).
+    assert verdict(clean(speaker_similarity=None, phrase_level_spread_db=14.0)) == "inconsistent_level"
 
 
 def test_missing_measurements_are_not_judged() -> None:
