@@ -148,6 +148,12 @@ def decide(q: dict[str, Any], th: GateThresholds, *, skip: Iterable[str] = (),
         if code not in skipped:
             d.rule(code, *args, **kw)
 
+    def another_voice(warn: bool = True) -> None:
+        """The turn rule: one block of the clip unlike the rest (speakers.py)."""
+        sim = q["speaker_similarity"]
+        rule("multiple_speakers", "speaker_similarity", sim, th.speaker_similarity, sim < th.speaker_similarity,
+             above=False, warn=warn)
+
     if q.get("speech_s") is not None and q["speech_s"] < _MIN_SPEECH_FOUND_S:
         rule("no_speech", "speech_s", q["speech_s"], _MIN_SPEECH_FOUND_S, True, above=False)
     if has("span_s") and d.failure is None:
@@ -166,18 +172,14 @@ def decide(q: dict[str, Any], th: GateThresholds, *, skip: Iterable[str] = (),
         if ls > th.max_silence_s and has("speaker_similarity"):
             # A long pause with another voice after it is where a second person took a
             # turn: that voice is the fault to fix first, not the pause.
-            sim = q["speaker_similarity"]
-            rule("multiple_speakers", "speaker_similarity", sim, th.speaker_similarity,
-                 sim < th.speaker_similarity, above=False, warn=False)
+            another_voice(warn=False)
         rule("long_silence", "longest_silence_s", ls, th.max_silence_s, ls > th.max_silence_s, above=True)
     if has("level_spread_db", "phrase_level_spread_db"):
         ph, lv = q["phrase_level_spread_db"], q["level_spread_db"]
         if level_swings(q, th) and has("speaker_similarity"):
             # A stretch at another level that is also another voice is a turn by a second
             # person, louder or softer: that voice is the fault to fix, as after a long pause.
-            sim = q["speaker_similarity"]
-            rule("multiple_speakers", "speaker_similarity", sim, th.speaker_similarity,
-                 sim < th.speaker_similarity, above=False, warn=False)
+            another_voice(warn=False)
         rule("inconsistent_level", "phrase_level_spread_db", ph, th.max_phrase_level_spread_db,
              ph > th.max_phrase_level_spread_db, above=True)
         rule("inconsistent_level", "level_spread_db", lv, th.max_level_spread_db, lv > th.max_level_spread_db,
@@ -200,9 +202,7 @@ def decide(q: dict[str, Any], th: GateThresholds, *, skip: Iterable[str] = (),
         rule("too_noisy", "snr_db", snr, th.min_snr_db, snr < th.min_snr_db and noise_like, above=False,
              warn=noise_like)
     if has("speaker_similarity"):
-        sim = q["speaker_similarity"]
-        rule("multiple_speakers", "speaker_similarity", sim, th.speaker_similarity, sim < th.speaker_similarity,
-             above=False)
+        another_voice()
     if has("two_voice_score"):
         p = q["two_voice_score"]
         rule("multiple_speakers", "two_voice_score", p, th.max_two_voice_score, p > th.max_two_voice_score,
