@@ -56,8 +56,8 @@ average of the other tenants that are active (jobs in, or one that ended within
 :data:`ACTIVE_S`) is over its share: it may not start work with slack (its streams
 advance as their deadlines come due). Enrollment is left out (its claims are already
 shared across tenants, ``worker.enroll_per_tenant``, and one clip's steps are long).
-With no other tenant active nothing is held back. A job held back is looked at again every
-:data:`RECHECK_S` (use decays and deadlines come due without any job ending).
+With no other tenant active nothing is held back. A job held back is looked at again
+every :data:`RECHECK_S` (use decays and deadlines come due without any job ending).
 
 Enrollment also rests between its steps while other work is in: each of its steps
 (the gate, the profile) holds a thread for seconds once started, and while one runs
